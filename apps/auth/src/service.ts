@@ -1,0 +1,12 @@
+import * as path from 'node:path';
+import type { ServiceDefinition } from '@agentidp/nest-kit';
+
+/** The auth service: its schema and feature modules. */
+export const authService: ServiceDefinition = {
+  name: 'auth',
+  // TODO(issue 3): the auth API (agentid.auth.v1) and its feature modules arrive with the RPCs
+  // that need them; until then the service serves gRPC health and relays its outbox.
+  migrationsDir: path.resolve(__dirname, '..', 'migrations'),
+  imports: [],
+  outbox: true,
+};

@@ -1,0 +1,38 @@
+import type { Response } from 'express';
+import { ERROR_CODES, type DomainError } from '@agentidp/shared';
+
+/** The problem+json body of api.md (RFC 9457) with our `code` and `request_id` members. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  request_id: string;
+  details?: Record<string, unknown>;
+  errors?: { path: string; message: string }[];
+}
+
+export const PROBLEM_TYPE_BASE = 'https://agentidp.dev/problems/';
+
+export function problemBody(error: DomainError, requestId: string): ProblemBody {
+  const entry = ERROR_CODES[error.code];
+  const body: ProblemBody = {
+    type: `${PROBLEM_TYPE_BASE}${error.code.replace(/_/g, '-')}`,
+    title: entry.title,
+    status: entry.http,
+    // 5xx never expose internals: the title stands in for the message.
+    detail: error.expose ? error.message : entry.title,
+    code: error.code,
+    request_id: requestId,
+  };
+  if (error.expose && error.details) body.details = error.details;
+  if (error.errors && error.errors.length > 0) body.errors = error.errors;
+  return body;
+}
+
+export function sendProblem(res: Response, error: DomainError): void {
+  const body = problemBody(error, res.locals.requestId as string);
+  if (error.code === 'invalid_token') res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+}

@@ -1,0 +1,52 @@
+import type { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
+import { isServing, SERVICE_NAMES, type KeyValueStore, type ServiceName } from '@agentidp/shared';
+
+export type CheckStatus = 'up' | 'down';
+export type ReadinessChecks = Record<ServiceName | 'database' | 'store', CheckStatus>;
+
+export interface Readiness {
+  ready: boolean;
+  checks: ReadinessChecks;
+}
+
+interface ServiceView {
+  up: boolean;
+  database: boolean;
+  store: boolean;
+}
+
+/**
+ * Asks every service, in parallel and each with a deadline, whether it serves and whether it
+ * reaches Postgres and the store; the gateway pings its own store too. A dependency is up when at
+ * least one service could be asked and every service that answered reports it reachable.
+ */
+export async function checkReadiness(
+  health: Record<ServiceName, HealthClient>,
+  store: KeyValueStore,
+  timeoutMs: number,
+): Promise<Readiness> {
+  const views = await Promise.all(
+    SERVICE_NAMES.map(async (name): Promise<[ServiceName, ServiceView]> => {
+      const client = health[name];
+      const [up, database, serviceStore] = await Promise.all([
+        isServing(client, '', timeoutMs),
+        isServing(client, 'database', timeoutMs),
+        isServing(client, 'store', timeoutMs),
+      ]);
+      return [name, { up, database, store: serviceStore }];
+    }),
+  );
+  const gatewayStore = await store.ping().then(
+    () => true,
+    () => false,
+  );
+  const reachable = views.filter(([, view]) => view.up).map(([, view]) => view);
+  const all = (pick: (v: ServiceView) => boolean) => reachable.length > 0 && reachable.every(pick);
+
+  const checks = Object.fromEntries(
+    views.map(([name, view]) => [name, view.up ? 'up' : 'down']),
+  ) as ReadinessChecks;
+  checks.database = all((v) => v.database) ? 'up' : 'down';
+  checks.store = gatewayStore && all((v) => v.store) ? 'up' : 'down';
+  return { ready: Object.values(checks).every((s) => s === 'up'), checks };
+}

@@ -1,0 +1,213 @@
+import { status as GrpcStatus, type ServiceError, Metadata } from '@grpc/grpc-js';
+import express from 'express';
+import request from 'supertest';
+import type { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
+import { HealthCheckResponse_ServingStatus as ServingStatus } from '@agentidp/proto/grpc/grpc/health/v1/health';
+import {
+  createLogger,
+  createMetricsRegistry,
+  MemoryStore,
+  SERVICE_NAMES,
+  type ServiceName,
+} from '@agentidp/shared';
+import { captureLogs } from '@agentidp/shared/testing';
+import { createApp } from '../src/app';
+import { errorHandler } from '../src/middleware/errors';
+import { requestContext } from '../src/middleware/request-context';
+
+type Answers = Partial<Record<string, ServingStatus | 'unreachable'>>;
+
+/** A HealthClient stand-in answering per checked name ('' | 'database' | 'store'). */
+function fakeHealth(answers: Answers): HealthClient {
+  const check = (
+    req: { service: string },
+    _metadata: unknown,
+    _options: unknown,
+    callback: (error: ServiceError | null, res?: { status: ServingStatus }) => void,
+  ) => {
+    const answer = answers[req.service] ?? ServingStatus.SERVING;
+    setImmediate(() => {
+      if (answer === 'unreachable') {
+        const error = Object.assign(new Error('14 UNAVAILABLE'), {
+          code: GrpcStatus.UNAVAILABLE,
+          details: 'No connection established',
+          metadata: new Metadata(),
+        });
+        callback(error);
+      } else callback(null, { status: answer });
+    });
+    return {};
+  };
+  return { check } as unknown as HealthClient;
+}
+
+function buildApp(perService: Partial<Record<ServiceName, Answers>> = {}, store = new MemoryStore()) {
+  const logs = captureLogs();
+  const health = Object.fromEntries(SERVICE_NAMES.map((n) => [n, fakeHealth(perService[n] ?? {})])) as Record<
+    ServiceName,
+    HealthClient
+  >;
+  const app = createApp({
+    config: { corsOrigin: ['http://localhost:3001'], readyTimeoutMs: 500 },
+    logger: createLogger({ name: 'gateway-test', destination: logs.destination }),
+    store,
+    metrics: createMetricsRegistry(),
+    health,
+  });
+  return { app, logs };
+}
+
+describe('gateway app', () => {
+  describe('operations', () => {
+    it('GET /health answers ok without asking any dependency', async () => {
+      const { app } = buildApp({ registry: { '': 'unreachable' } });
+      const res = await request(app).get('/health').expect(200);
+      expect(res.body).toEqual({ status: 'ok' });
+    });
+
+    it('GET /ready is 200 listing every service, database and store as up', async () => {
+      const { app } = buildApp();
+      const res = await request(app).get('/ready').expect(200);
+      expect(res.body).toEqual({
+        status: 'ready',
+        checks: { registry: 'up', auth: 'up', audit: 'up', billing: 'up', database: 'up', store: 'up' },
+      });
+    });
+
+    it('GET /ready is 503 naming a service that does not answer', async () => {
+      const { app } = buildApp({
+        billing: { '': 'unreachable', database: 'unreachable', store: 'unreachable' },
+      });
+      const res = await request(app).get('/ready').expect(503);
+      expect(res.body.status).toBe('not_ready');
+      expect(res.body.checks).toMatchObject({ billing: 'down', registry: 'up', database: 'up', store: 'up' });
+    });
+
+    it('GET /ready reports the database down when a service cannot reach it', async () => {
+      const { app } = buildApp({ auth: { database: ServingStatus.NOT_SERVING } });
+      const res = await request(app).get('/ready').expect(503);
+      expect(res.body.checks).toMatchObject({ auth: 'up', database: 'down', store: 'up' });
+    });
+
+    it("GET /ready reports the store down when the gateway's own store fails", async () => {
+      const store = new MemoryStore();
+      await store.close();
+      const { app } = buildApp({}, store);
+      const res = await request(app).get('/ready').expect(503);
+      expect(res.body.checks).toMatchObject({ store: 'down', database: 'up' });
+    });
+
+    it('GET /metrics exposes agentidp_ metrics with the matched route, not the raw path', async () => {
+      const { app } = buildApp();
+      await request(app).get('/health').expect(200);
+      await request(app).get('/no/such/path/123').expect(404);
+      const res = await request(app).get('/metrics').expect(200);
+      expect(res.text).toContain('# HELP agentidp_http_requests_total');
+      expect(res.text).toMatch(/agentidp_http_requests_total\{[^}]*route="\/health"[^}]*status_code="200"/);
+      expect(res.text).toMatch(/agentidp_http_requests_total\{[^}]*route="unmatched"[^}]*status_code="404"/);
+      expect(res.text).not.toContain('/no/such/path/123');
+    });
+  });
+
+  describe('request ids', () => {
+    it('echoes a sane X-Request-Id', async () => {
+      const { app } = buildApp();
+      const res = await request(app).get('/health').set('X-Request-Id', 'abc-123').expect(200);
+      expect(res.headers['x-request-id']).toBe('abc-123');
+    });
+
+    it('replaces an unsafe X-Request-Id with a generated one', async () => {
+      const { app } = buildApp();
+      const res = await request(app).get('/health').set('X-Request-Id', 'bad id\twith spaces').expect(200);
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('bad input never becomes a 5xx', () => {
+    const problem = (res: request.Response) => {
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toEqual(
+        expect.objectContaining({
+          type: expect.any(String),
+          title: expect.any(String),
+          status: res.status,
+          detail: expect.any(String),
+          code: expect.any(String),
+          request_id: res.headers['x-request-id'],
+        }),
+      );
+      return res.body as { code: string; detail: string };
+    };
+
+    it('malformed JSON → 400 validation_error', async () => {
+      const { app } = buildApp();
+      const res = await request(app)
+        .post('/api/v1/agents')
+        .set('Content-Type', 'application/json')
+        .send('{"a":');
+      expect(res.status).toBe(400);
+      expect(problem(res)).toMatchObject({
+        code: 'validation_error',
+        detail: 'Request body is not valid JSON',
+      });
+    });
+
+    it('a body over 1 MiB → 413 payload_too_large', async () => {
+      const { app } = buildApp();
+      const big = JSON.stringify({ blob: 'x'.repeat(1024 * 1024 + 10) });
+      const res = await request(app).post('/api/v1/agents').set('Content-Type', 'application/json').send(big);
+      expect(res.status).toBe(413);
+      expect(problem(res).code).toBe('payload_too_large');
+    });
+
+    it('a write that is not application/json → 415 unsupported_media_type', async () => {
+      const { app } = buildApp();
+      const res = await request(app).post('/api/v1/agents').set('Content-Type', 'text/plain').send('hello');
+      expect(res.status).toBe(415);
+      expect(problem(res).code).toBe('unsupported_media_type');
+    });
+
+    it('an unknown route → 404 not_found problem', async () => {
+      const { app } = buildApp();
+      const res = await request(app).get('/api/v1/nothing-here');
+      expect(res.status).toBe(404);
+      expect(problem(res).code).toBe('not_found');
+    });
+  });
+
+  describe('error pipeline', () => {
+    function appThrowing(error: unknown) {
+      const logs = captureLogs();
+      const app = express();
+      app.use(requestContext());
+      app.get('/boom', () => {
+        throw error;
+      });
+      app.use(errorHandler(createLogger({ name: 't', destination: logs.destination })));
+      return { app, logs };
+    }
+
+    it('an unreachable service → 503 service_unavailable', async () => {
+      const unavailable = Object.assign(new Error('14 UNAVAILABLE: No connection established'), {
+        code: GrpcStatus.UNAVAILABLE,
+        details: 'No connection established',
+        metadata: new Metadata(),
+      });
+      const { app } = appThrowing(unavailable);
+      const res = await request(app).get('/boom').expect(503);
+      expect(res.body.code).toBe('service_unavailable');
+    });
+
+    it('an unexpected error → 500 with no internals exposed, and is logged with the request id', async () => {
+      const { app, logs } = appThrowing(new Error('connection string postgres://u:hunter2@db leaked'));
+      const res = await request(app).get('/boom').set('X-Request-Id', 'req-500').expect(500);
+      expect(res.body).toMatchObject({
+        code: 'internal_error',
+        detail: 'Internal error',
+        request_id: 'req-500',
+      });
+      expect(JSON.stringify(res.body)).not.toContain('hunter2');
+      expect(logs.text()).toContain('"request_id":"req-500"');
+    });
+  });
+});

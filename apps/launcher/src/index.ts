@@ -1,0 +1,2 @@
+export { loadLauncherConfig, type LauncherConfig } from './config';
+export { startStack, type RunningStack, type StartStackOptions } from './stack';

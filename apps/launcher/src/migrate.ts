@@ -1,0 +1,26 @@
+import { auditService } from '@agentidp/audit';
+import { authService } from '@agentidp/auth';
+import { billingService } from '@agentidp/billing';
+import { registryService } from '@agentidp/registry';
+import { createLogger, loadOrExit, parseEnv, postgresUrl, runMigrations } from '@agentidp/shared';
+import { z } from 'zod';
+
+/** One-shot job (compose `migrate`, Helm pre-install hook): applies every service's migrations. */
+async function main(): Promise<void> {
+  const env = loadOrExit(() => parseEnv(z.object({ DATABASE_URL: postgresUrl }), process.env));
+  const logger = createLogger({ name: 'migrate' });
+  for (const service of [registryService, authService, auditService, billingService]) {
+    await runMigrations({
+      databaseUrl: env.DATABASE_URL,
+      schema: service.name,
+      dir: service.migrationsDir,
+      logger,
+    });
+  }
+  logger.info('all migrations applied');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`migration failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

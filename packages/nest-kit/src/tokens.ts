@@ -1,0 +1,6 @@
+/** Injection tokens of the runtime every service gets from the kit. */
+export const POOL = Symbol('POOL');
+export const STORE = Symbol('STORE');
+export const LOGGER = Symbol('LOGGER');
+export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
+export const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');

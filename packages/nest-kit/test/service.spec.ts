@@ -1,0 +1,121 @@
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { Metadata } from '@grpc/grpc-js';
+import {
+  HealthClient,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from '@agentidp/proto/grpc/grpc/health/v1/health';
+import { callUnary, CHANNEL_OPTIONS, INSECURE, MemoryStore } from '@agentidp/shared';
+import { captureLogs, createTestDatabase, freePort, type TestDatabase } from '@agentidp/shared/testing';
+import { loadServiceConfig, startService, type RunningService, type ServiceDefinition } from '../src';
+
+// A service with no API of its own (fixture migrations in the `billing` schema): exercises what
+// the kit gives every service.
+const fixtureService: ServiceDefinition = {
+  name: 'billing',
+  migrationsDir: path.join(__dirname, 'fixtures', 'migrations'),
+  imports: [],
+  outbox: false,
+};
+
+async function check(client: HealthClient, service: string): Promise<ServingStatus> {
+  const res = await callUnary(
+    client.check.bind(client),
+    { service },
+    { metadata: new Metadata(), deadlineMs: 2_000 },
+  );
+  return res.status;
+}
+
+function portClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+describe('startService', () => {
+  let database: TestDatabase;
+  let port: number;
+  let running: RunningService;
+  let client: HealthClient;
+  const store = new MemoryStore();
+  const logs = captureLogs();
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    port = await freePort();
+    const config = loadServiceConfig('billing', {
+      DATABASE_URL: database.url,
+      GRPC_HOST: '127.0.0.1',
+      BILLING_GRPC_PORT: String(port),
+    });
+    running = await startService(fixtureService, { config, store, logDestination: logs.destination });
+    client = new HealthClient(`127.0.0.1:${port}`, INSECURE, CHANNEL_OPTIONS);
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.close();
+    await store.close();
+    await database?.drop();
+  });
+
+  it('applies its migrations into its own schema before serving', async () => {
+    const { rows } = await running.pool.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'billing' ORDER BY 1",
+    );
+    expect(rows.map((r) => r.table_name)).toEqual(['outbox', 'pgmigrations', 'widgets']);
+  });
+
+  it('serves the standard gRPC health protocol for itself, the database and the store', async () => {
+    expect(await check(client, '')).toBe(ServingStatus.SERVING);
+    expect(await check(client, 'database')).toBe(ServingStatus.SERVING);
+    expect(await check(client, 'store')).toBe(ServingStatus.SERVING);
+    expect(await check(client, 'something-else')).toBe(ServingStatus.SERVICE_UNKNOWN);
+  });
+
+  it('reports the store NOT_SERVING when it cannot be reached', async () => {
+    const broken = new MemoryStore();
+    await broken.close();
+    const otherPort = await freePort();
+    const config = loadServiceConfig('billing', {
+      DATABASE_URL: database.url,
+      GRPC_HOST: '127.0.0.1',
+      BILLING_GRPC_PORT: String(otherPort),
+      LOG_LEVEL: 'silent',
+    });
+    const other = await startService(fixtureService, { config, store: broken });
+    const otherClient = new HealthClient(`127.0.0.1:${otherPort}`, INSECURE, CHANNEL_OPTIONS);
+    try {
+      expect(await check(otherClient, 'store')).toBe(ServingStatus.NOT_SERVING);
+      expect(await check(otherClient, 'database')).toBe(ServingStatus.SERVING);
+    } finally {
+      otherClient.close();
+      await other.close();
+    }
+  });
+
+  it('logs JSON lines carrying the service name', () => {
+    expect(logs.lines().some((l) => l.includes('"name":"billing"') && l.includes('service listening'))).toBe(
+      true,
+    );
+  });
+
+  it('refuses to start without REDIS_URL when no store is handed in, before touching the database', async () => {
+    const config = loadServiceConfig('billing', { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    await expect(startService(fixtureService, { config })).rejects.toThrow('REDIS_URL: required');
+  });
+
+  // Last: it shuts the shared service down.
+  it('shuts down gracefully: stops listening, ends its pool, leaves a store it does not own open', async () => {
+    expect(await portClosed(port)).toBe(false);
+    await running.close();
+    expect(await portClosed(port)).toBe(true);
+    await expect(running.pool.query('SELECT 1')).rejects.toThrow();
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+});

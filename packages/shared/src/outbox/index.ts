@@ -1,0 +1,4 @@
+export * from './types';
+export * from './writer';
+export * from './relay';
+export * from './audit-sink';

@@ -1,0 +1,158 @@
+import type { Pool } from 'pg';
+import type { Logger } from '../logger';
+import { assertSchemaName, type OutboxEvent, type OutboxSink } from './types';
+
+export interface OutboxRelayOptions {
+  pool: Pool;
+  schema: string;
+  sink: OutboxSink;
+  logger?: Logger;
+  batchSize?: number;
+  /** How often to look for new rows when idle (a `notify()` wakes the relay sooner). */
+  pollIntervalMs?: number;
+  /** How long a claimed batch is reserved for this relay; a crashed relay's batch is retried after it. */
+  leaseMs?: number;
+  /** Retry backoff after a failed delivery: doubles from min to max. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+interface ClaimedRow {
+  seq: string;
+  event: OutboxEvent;
+}
+
+/**
+ * Delivers outbox rows to a sink in batches, at least once, in commit order per relay.
+ *
+ * 1. claim: one autocommit UPDATE … FOR UPDATE SKIP LOCKED reserves a batch with a lease
+ *    (no transaction is held while the network call runs; replicas never take the same rows);
+ * 2. deliver: the sink (audit's AppendEvents over gRPC) stores them idempotently by event id;
+ * 3. mark: the rows are marked delivered.
+ *
+ * A crash between 2 and 3 leaves the lease to expire; the batch is delivered again and the
+ * receiver drops the duplicates. A failed delivery is retried with exponential backoff.
+ */
+export class OutboxRelay {
+  private readonly table: string;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly leaseMs: number;
+  private readonly minBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private backoffMs: number;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.table = `${assertSchemaName(options.schema)}.outbox`;
+    this.batchSize = options.batchSize ?? 200;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.minBackoffMs = options.minBackoffMs ?? 100;
+    this.maxBackoffMs = options.maxBackoffMs ?? 5_000;
+    this.backoffMs = this.minBackoffMs;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the batch in flight (if any) is delivered or failed. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Asks the relay to look for rows now (call after a commit to cut delivery latency). */
+  notify(): void {
+    this.wake?.();
+  }
+
+  /**
+   * Claims, delivers and marks one batch. Returns how many events were delivered.
+   * Throws when the sink fails (the rows stay pending and are retried after the backoff).
+   */
+  async deliverBatch(): Promise<number> {
+    const rows = await this.claim();
+    if (rows.length === 0) return 0;
+    const seqs = rows.map((r) => r.seq);
+    try {
+      await this.options.sink(rows.map((r) => r.event));
+    } catch (error) {
+      await this.release(seqs, error);
+      throw error;
+    }
+    await this.markDelivered(seqs);
+    return rows.length;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let delivered = 0;
+      try {
+        delivered = await this.deliverBatch();
+        this.backoffMs = this.minBackoffMs;
+      } catch (error) {
+        this.options.logger?.warn(
+          { err: errorMessage(error), schema: this.options.schema, retryInMs: this.backoffMs },
+          'outbox delivery failed; will retry',
+        );
+        await this.sleep(this.backoffMs);
+        this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
+        continue;
+      }
+      // A full batch means more may be waiting: go again at once.
+      if (delivered < this.batchSize) await this.sleep(this.pollIntervalMs);
+    }
+  }
+
+  private async claim(): Promise<ClaimedRow[]> {
+    const { rows } = await this.options.pool.query<ClaimedRow>(
+      `UPDATE ${this.table}
+          SET lease_until = now() + make_interval(secs => $2::double precision / 1000), attempts = attempts + 1
+        WHERE seq IN (SELECT seq FROM ${this.table}
+                       WHERE delivered_at IS NULL AND (lease_until IS NULL OR lease_until < now())
+                       ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING seq::text AS seq, event`,
+      [this.batchSize, this.leaseMs],
+    );
+    return rows.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq)));
+  }
+
+  private async markDelivered(seqs: string[]): Promise<void> {
+    await this.options.pool.query(
+      `UPDATE ${this.table} SET delivered_at = now(), lease_until = NULL, last_error = NULL
+        WHERE seq = ANY($1::bigint[])`,
+      [seqs],
+    );
+  }
+
+  private async release(seqs: string[], error: unknown): Promise<void> {
+    await this.options.pool
+      .query(`UPDATE ${this.table} SET lease_until = NULL, last_error = $2 WHERE seq = ANY($1::bigint[])`, [
+        seqs,
+        errorMessage(error).slice(0, 500),
+      ])
+      .catch(() => undefined); // the lease expires on its own if even this fails
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,101 @@
+import Redis from 'ioredis';
+import type { KeyValueStore } from './types';
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Key prefix, so tests and tenants of one Redis do not collide. */
+  keyPrefix?: string;
+  /** A command that gets no answer within this time rejects (fail closed, never hang). */
+  commandTimeoutMs?: number;
+}
+
+// INCRBY and set the expiry only when this call created the key: one atomic step, no race.
+// (Checked with EXISTS, not `value == by`: an existing counter that comes back to `by`, e.g. 0 then +1,
+// must keep its expiry.)
+const INCR_WITH_TTL = `
+local created = redis.call('EXISTS', KEYS[1]) == 0
+local value = redis.call('INCRBY', KEYS[1], ARGV[2])
+if created then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return value`;
+
+type RedisWithScripts = Redis & {
+  incrWithTtl(key: string, ttlMs: number, by: number): Promise<number>;
+};
+
+/** Redis-backed store (ioredis). Commands fail fast while disconnected instead of queueing. */
+export class RedisStore implements KeyValueStore {
+  readonly kind = 'redis' as const;
+  private readonly redis: RedisWithScripts;
+
+  constructor(options: RedisStoreOptions) {
+    const redis = new Redis(options.url, {
+      keyPrefix: options.keyPrefix,
+      lazyConnect: false,
+      // Never buffer commands while the connection is down: callers must learn at once.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: options.commandTimeoutMs ?? 1_000,
+      connectTimeout: 2_000,
+      retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+    });
+    // Connection errors are reported through rejected commands; an unhandled 'error' event would crash.
+    redis.on('error', () => undefined);
+    redis.defineCommand('incrWithTtl', { numberOfKeys: 1, lua: INCR_WITH_TTL });
+    this.redis = redis as RedisWithScripts;
+  }
+
+  /** Resolves once connected (or rejects after the connect timeout); for startup ordering. */
+  async ready(timeoutMs = 5_000): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error('redis: not reachable'));
+      }, timeoutMs);
+      const onReady = () => {
+        cleanup();
+        resolve();
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+      };
+      this.redis.on('ready', onReady);
+    });
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.redis.get(key);
+  }
+
+  async mget(keys: readonly string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    return this.redis.mget(...keys);
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    if (ttlMs === undefined) await this.redis.set(key, value);
+    else await this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+  }
+
+  async del(...keys: string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    return this.redis.del(...keys);
+  }
+
+  async incr(key: string, ttlMs: number, by = 1): Promise<number> {
+    return this.redis.incrWithTtl(key, Math.max(1, Math.ceil(ttlMs)), by);
+  }
+
+  async pttl(key: string): Promise<number> {
+    return this.redis.pttl(key);
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
