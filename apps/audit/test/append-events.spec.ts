@@ -8,6 +8,7 @@ import {
   fromGrpcError,
   INSECURE,
   toTimestamp,
+  type KeyValueStore,
   type Pool,
 } from '@agentidp/shared';
 import { createTestDatabase, createTestStore, freePort, type TestDatabase } from '@agentidp/shared/testing';

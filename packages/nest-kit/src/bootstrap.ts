@@ -130,9 +130,8 @@ export async function startService(
   });
 
   // 2. Store: the shared one, or our own Redis connection.
-  let store = options.store;
-  const ownsStore = !store;
-  if (!store) store = new RedisStore({ url: config.redisUrl as string });
+  const ownsStore = !options.store;
+  const store: KeyValueStore = options.store ?? new RedisStore({ url: config.redisUrl ?? '' });
 
   // 3. Outbox relay to audit (audit itself is the sink, so it has none).
   let auditClient: AuditServiceClient | undefined;
@@ -173,12 +172,11 @@ export async function startService(
   relay?.start();
   logger.info({ address, store: store.kind }, `${definition.name} service listening`);
 
-  const runningStore = store;
   return {
     name: definition.name,
     address,
     pool,
-    store: runningStore,
+    store,
     relay,
     logger,
     async close() {
@@ -190,7 +188,7 @@ export async function startService(
       );
       auditClient?.close();
       await pool.end().catch(() => undefined);
-      if (ownsStore) await runningStore.close().catch(() => undefined);
+      if (ownsStore) await store.close().catch(() => undefined);
       logger.info(`${definition.name} service stopped`);
     },
   };

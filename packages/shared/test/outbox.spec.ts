@@ -285,6 +285,31 @@ describe('OutboxRelay', () => {
     expect(sink.delivered.map((e) => e.eventId)).toEqual(ids);
   });
 
+  it('keeps a notify() that arrives while a batch is in flight, and stop() does not wait out the poll', async () => {
+    let release: () => void = () => undefined;
+    const firstBatchHeld = new Promise<void>((resolve) => (release = resolve));
+    const delivered: string[] = [];
+    const r = relay({
+      pollIntervalMs: 60_000,
+      sink: async (events) => {
+        if (delivered.length === 0) await firstBatchHeld;
+        delivered.push(...events.map((e) => e.eventId));
+      },
+    });
+    const first = await writeEvents(1);
+    r.start();
+    await waitFor(async () => (await rows()).some((row) => row.attempts > 0));
+    // Written and notified while the relay is busy with the first batch, before it sleeps.
+    const second = await writeEvents(1);
+    r.notify();
+    release();
+    await waitFor(() => delivered.length === 2, { timeoutMs: 3_000 });
+    expect(delivered).toEqual([...first, ...second]);
+    const stopping = Date.now();
+    await r.stop();
+    expect(Date.now() - stopping).toBeLessThan(1_000);
+  });
+
   it('deliverBatch returns 0 when nothing is pending and stop() without start() resolves', async () => {
     const sink = recordingSink();
     const r = relay({ sink: sink.sink });

@@ -43,6 +43,8 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** A notify() that arrived while no sleep was pending: the next sleep is skipped. */
+  private notified = false;
   private backoffMs: number;
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -70,6 +72,7 @@ export class OutboxRelay {
 
   /** Asks the relay to look for rows now (call after a commit to cut delivery latency). */
   notify(): void {
+    this.notified = true;
     this.wake?.();
   }
 
@@ -142,12 +145,18 @@ export class OutboxRelay {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.notified || !this.running) {
+      this.notified = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wake = undefined;
+        this.notified = false;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }

@@ -52,8 +52,9 @@ export class MemoryStore implements KeyValueStore {
       this.entries.set(key, { value: String(by), expiresAt: this.now() + ttlMs });
       return by;
     }
-    const current = Number(entry.value);
-    if (!Number.isInteger(current)) throw new Error('value is not an integer or out of range');
+    // Same rule as Redis INCRBY: only a plain base-10 integer string can be incremented.
+    const current = /^-?\d+$/.test(entry.value) ? Number(entry.value) : Number.NaN;
+    if (!Number.isSafeInteger(current)) throw new Error('value is not an integer or out of range');
     entry.value = String(current + by);
     return current + by;
   }

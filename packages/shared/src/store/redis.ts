@@ -96,6 +96,11 @@ export class RedisStore implements KeyValueStore {
   }
 
   async close(): Promise<void> {
+    // QUIT needs a live connection; when Redis is down, drop the socket at once instead of waiting.
+    if (this.redis.status !== 'ready') {
+      this.redis.disconnect();
+      return;
+    }
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
