@@ -2,7 +2,8 @@ import { auditService } from '@agentidp/audit';
 import { authService } from '@agentidp/auth';
 import { billingService } from '@agentidp/billing';
 import { registryService } from '@agentidp/registry';
-import { createLogger, loadOrExit, parseEnv, postgresUrl, runMigrations } from '@agentidp/shared';
+import { migrateService } from '@agentidp/nest-kit';
+import { createLogger, loadOrExit, parseEnv, postgresUrl } from '@agentidp/shared';
 import { z } from 'zod';
 
 /** One-shot job (compose `migrate`, Helm pre-install hook): applies every service's migrations. */
@@ -10,12 +11,7 @@ async function main(): Promise<void> {
   const env = loadOrExit(() => parseEnv(z.object({ DATABASE_URL: postgresUrl }), process.env));
   const logger = createLogger({ name: 'migrate' });
   for (const service of [registryService, authService, auditService, billingService]) {
-    await runMigrations({
-      databaseUrl: env.DATABASE_URL,
-      schema: service.name,
-      dir: service.migrationsDir,
-      logger,
-    });
+    await migrateService(service, env.DATABASE_URL, logger);
   }
   logger.info('all migrations applied');
 }

@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import type { Env } from '@agentidp/shared';
+import { loadLauncherConfig } from '../src/config';
+import { startStack, type RunningStack } from '../src/stack';
 import { createTestDatabase, freePort, type TestDatabase } from '@agentidp/shared/testing';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -36,4 +38,15 @@ export async function stackEnv(): Promise<StackEnv> {
 export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** The whole stack in this process on a fresh {@link stackEnv}; close the stack, then drop the database. */
+export async function startTestStack(): Promise<{ setup: StackEnv; stack: RunningStack }> {
+  const setup = await stackEnv();
+  const stack = await startStack({
+    config: loadLauncherConfig(setup.env, process.cwd()),
+    env: setup.env,
+    ephemeral: true,
+  });
+  return { setup, stack };
 }

@@ -1,9 +1,8 @@
 import * as path from 'node:path';
 import { createPool, withTransaction, writeOutbox, type Pool } from '@agentidp/shared';
 import { waitFor } from '@agentidp/shared/testing';
-import { loadLauncherConfig } from '../src/config';
-import { startStack, type RunningStack } from '../src/stack';
-import { stackEnv, type StackEnv } from './helpers';
+import type { RunningStack } from '../src/stack';
+import { startTestStack, type StackEnv } from './helpers';
 import { killAll, spawnNode, type Spawned } from './process';
 
 /**
@@ -17,12 +16,7 @@ describe('outbox relay to audit (real gRPC)', () => {
   const children: Spawned[] = [];
 
   beforeAll(async () => {
-    setup = await stackEnv();
-    stack = await startStack({
-      config: loadLauncherConfig(setup.env, process.cwd()),
-      env: setup.env,
-      ephemeral: true,
-    });
+    ({ setup, stack } = await startTestStack());
     db = createPool({ connectionString: setup.database.url, applicationName: 'outbox-test' });
   }, 60_000);
 

@@ -1,24 +1,12 @@
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Env } from '@agentidp/shared';
-import { waitFor } from '@agentidp/shared/testing';
+import { isPortClosed, waitFor } from '@agentidp/shared/testing';
 import { getJson, stackEnv, type StackEnv } from './helpers';
 import { killAll, spawnNode, type Spawned } from './process';
 
 const SERVICES = ['audit', 'registry', 'auth', 'billing'] as const;
-
-function portClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
 
 async function waitReady(base: string, timeoutMs: number): Promise<void> {
   await waitFor(
@@ -69,7 +57,7 @@ describe('entry points as processes', () => {
       expect(await launcher.exited(10_000)).toBe(0);
       expect(Date.now() - signalledAt).toBeLessThan(10_000);
       const ports = [setup.gatewayPort, ...SERVICES.map((s) => Number(env[`${s.toUpperCase()}_GRPC_PORT`]))];
-      for (const port of ports) expect(await portClosed(port)).toBe(true);
+      for (const port of ports) expect(await isPortClosed(port)).toBe(true);
     }, 90_000);
   });
 

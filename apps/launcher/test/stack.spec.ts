@@ -1,7 +1,6 @@
 import { waitFor } from '@agentidp/shared/testing';
-import { loadLauncherConfig } from '../src/config';
-import { startStack, type RunningStack } from '../src/stack';
-import { getJson, stackEnv, type StackEnv } from './helpers';
+import type { RunningStack } from '../src/stack';
+import { getJson, startTestStack, type StackEnv } from './helpers';
 
 /** The whole stack in this process over real gRPC, real Postgres/Redis in CI (embedded otherwise). */
 describe('whole stack (in-process launcher)', () => {
@@ -10,12 +9,7 @@ describe('whole stack (in-process launcher)', () => {
   let base: string;
 
   beforeAll(async () => {
-    setup = await stackEnv();
-    stack = await startStack({
-      config: loadLauncherConfig(setup.env, process.cwd()),
-      env: setup.env,
-      ephemeral: true,
-    });
+    ({ setup, stack } = await startTestStack());
     base = stack.gateway.url;
   }, 60_000);
 

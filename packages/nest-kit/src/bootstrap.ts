@@ -12,6 +12,7 @@ import {
   createPool,
   INSECURE,
   OutboxRelay,
+  OUTBOX_MIGRATIONS_DIR,
   RedisStore,
   runMigrations,
   withTimeout,
@@ -98,6 +99,21 @@ class ServiceRuntimeModule {
 }
 
 /**
+ * Applies a service's migrations in its schema: the shared outbox table first when it has one,
+ * then its own files. Used at boot, by `main.js migrate` and by the launcher's migrate job.
+ */
+export function migrateService(
+  definition: ServiceDefinition,
+  databaseUrl: string,
+  logger?: Logger,
+): Promise<string[]> {
+  const dir = definition.outbox
+    ? [OUTBOX_MIGRATIONS_DIR, definition.migrationsDir]
+    : definition.migrationsDir;
+  return runMigrations({ databaseUrl, schema: definition.name, dir, logger });
+}
+
+/**
  * Boots one gRPC service: migrations → pool → store → Nest gRPC server (service + health) →
  * outbox relay. The returned handle shuts it down in the reverse order.
  */
@@ -117,12 +133,7 @@ export async function startService(
   });
 
   // 1. Schema first: a service never serves against a schema older than its code.
-  await runMigrations({
-    databaseUrl: config.databaseUrl,
-    schema: definition.name,
-    dir: definition.migrationsDir,
-    logger,
-  });
+  await migrateService(definition, config.databaseUrl, logger);
   const pool = createPool({
     connectionString: config.databaseUrl,
     applicationName: `agentidp-${definition.name}`,

@@ -1,5 +1,5 @@
-import { loadOrExit, runMigrations, createLogger, type Env } from '@agentidp/shared';
-import { startService, type ServiceDefinition } from './bootstrap';
+import { createLogger, exitOnShutdownSignal, loadOrExit, startOrExit, type Env } from '@agentidp/shared';
+import { migrateService, startService, type ServiceDefinition } from './bootstrap';
 import type { ServiceConfig } from './service-config';
 
 /**
@@ -18,42 +18,13 @@ export async function runServiceMain(
   const logger = createLogger({ name: definition.name, level: config.logLevel });
   try {
     if (argv[2] === 'migrate') {
-      await runMigrations({
-        databaseUrl: config.databaseUrl,
-        schema: definition.name,
-        dir: definition.migrationsDir,
-        logger,
-      });
+      await migrateService(definition, config.databaseUrl, logger);
       return;
     }
-    const running = await loadOrExitAsync(() => startService(definition, { config }));
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      running.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    const running = await startOrExit(() => startService(definition, { config }));
+    exitOnShutdownSignal(logger, () => running.close());
   } catch (error) {
     logger.fatal({ err: error }, `${definition.name} failed to start`);
     process.exit(1);
-  }
-}
-
-async function loadOrExitAsync<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    return loadOrExit(() => {
-      throw error;
-    });
   }
 }

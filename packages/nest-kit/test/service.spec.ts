@@ -1,4 +1,3 @@
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
 import {
@@ -6,16 +5,22 @@ import {
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from '@agentidp/proto/grpc/grpc/health/v1/health';
 import { callUnary, CHANNEL_OPTIONS, INSECURE, MemoryStore } from '@agentidp/shared';
-import { captureLogs, createTestDatabase, freePort, type TestDatabase } from '@agentidp/shared/testing';
+import {
+  captureLogs,
+  createTestDatabase,
+  freePort,
+  isPortClosed,
+  type TestDatabase,
+} from '@agentidp/shared/testing';
 import { loadServiceConfig, startService, type RunningService, type ServiceDefinition } from '../src';
 
-// A service with no API of its own (fixture migrations in the `billing` schema): exercises what
-// the kit gives every service.
+// A service with no API of its own (an outbox, and fixture migrations in the `billing` schema):
+// exercises what the kit gives every service.
 const fixtureService: ServiceDefinition = {
   name: 'billing',
   migrationsDir: path.join(__dirname, 'fixtures', 'migrations'),
   imports: [],
-  outbox: false,
+  outbox: true,
 };
 
 async function check(client: HealthClient, service: string): Promise<ServingStatus> {
@@ -25,17 +30,6 @@ async function check(client: HealthClient, service: string): Promise<ServingStat
     { metadata: new Metadata(), deadlineMs: 2_000 },
   );
   return res.status;
-}
-
-function portClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
 }
 
 describe('startService', () => {
@@ -64,7 +58,7 @@ describe('startService', () => {
     await database?.drop();
   });
 
-  it('applies its migrations into its own schema before serving', async () => {
+  it('applies the shared outbox migration, then its own, into its own schema before serving', async () => {
     const { rows } = await running.pool.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'billing' ORDER BY 1",
     );
@@ -112,9 +106,9 @@ describe('startService', () => {
 
   // Last: it shuts the shared service down.
   it('shuts down gracefully: stops listening, ends its pool, leaves a store it does not own open', async () => {
-    expect(await portClosed(port)).toBe(false);
+    expect(await isPortClosed(port)).toBe(false);
     await running.close();
-    expect(await portClosed(port)).toBe(true);
+    expect(await isPortClosed(port)).toBe(true);
     await expect(running.pool.query('SELECT 1')).rejects.toThrow();
     await expect(store.ping()).resolves.toBeUndefined();
   });

@@ -8,3 +8,4 @@ export * from './metrics';
 export * from './outbox';
 export * from './store';
 export * from './time';
+export * from './process';

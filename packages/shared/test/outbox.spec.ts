@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { captureLogs, createTestDatabase, waitFor, type TestDatabase } from './testing';
 import { runWithContext } from '../src/context';
-import { createPool, withTransaction, type Pool } from '../src/db';
+import { createPool, runMigrations, withTransaction, type Pool } from '../src/db';
 import { createLogger } from '../src/logger';
 import {
   OutboxRelay,
+  OUTBOX_MIGRATIONS_DIR,
   writeOutbox,
   type NewOutboxEvent,
   type OutboxEvent,
@@ -12,23 +13,6 @@ import {
 } from '../src/outbox';
 
 const SCHEMA = 't_outbox';
-
-// The DDL of apps/*/migrations/0001_outbox.sql, in a test schema.
-const OUTBOX_DDL = `
-CREATE SCHEMA IF NOT EXISTS ${SCHEMA};
-CREATE TABLE ${SCHEMA}.outbox (
-  seq          bigserial PRIMARY KEY,
-  event_id     uuid NOT NULL UNIQUE,
-  event        jsonb NOT NULL,
-  created_at   timestamptz NOT NULL DEFAULT now(),
-  attempts     integer NOT NULL DEFAULT 0,
-  lease_until  timestamptz,
-  last_error   text,
-  delivered_at timestamptz
-);
-CREATE INDEX outbox_pending_idx ON ${SCHEMA}.outbox (seq) WHERE delivered_at IS NULL;
-CREATE TABLE ${SCHEMA}.things (id uuid PRIMARY KEY);
-`;
 
 interface OutboxRow {
   seq: string;
@@ -49,7 +33,9 @@ const relays: OutboxRelay[] = [];
 beforeAll(async () => {
   db = await createTestDatabase();
   pool = createPool({ connectionString: db.url, applicationName: 'agentidp-outbox-test', max: 6 });
-  await pool.query(OUTBOX_DDL);
+  // The real outbox migration, applied as every service applies it.
+  await runMigrations({ databaseUrl: db.url, schema: SCHEMA, dir: [OUTBOX_MIGRATIONS_DIR] });
+  await pool.query(`CREATE TABLE ${SCHEMA}.things (id uuid PRIMARY KEY)`);
 });
 
 afterEach(async () => {

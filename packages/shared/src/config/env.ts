@@ -48,6 +48,17 @@ export function loadOrExit<T>(load: () => T): T {
   }
 }
 
+/** {@link loadOrExit} for async start-up: a ConfigError raised while starting also exits 1 in one line. */
+export async function startOrExit<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    return loadOrExit(() => {
+      throw error;
+    });
+  }
+}
+
 // ── Reusable fragments ────────────────────────────────────────────────────────────────────────
 
 /** A TCP port with a default. */

@@ -6,8 +6,11 @@ export interface MigrateOptions {
   databaseUrl: string;
   /** Postgres schema owned by the service (`registry`, `auth`, `audit`, `billing`). */
   schema: string;
-  /** Directory of `NNNN_name.sql` files with `-- Up Migration` / `-- Down Migration` sections. */
-  dir: string;
+  /**
+   * Directory (or directories) of `NNNN_name.sql` files with `-- Up Migration` / `-- Down Migration`
+   * sections. Files of several directories run in the order of their names.
+   */
+  dir: string | string[];
   logger?: Logger;
 }
 
@@ -37,7 +40,9 @@ async function migrateWithLockRetry(options: MigrateOptions): Promise<string[]> 
     try {
       const applied = await runner({
         dbClient: client,
-        dir: options.dir,
+        ...(Array.isArray(options.dir)
+          ? { dir: options.dir.map((d) => `${d}/*.sql`), useGlob: true }
+          : { dir: options.dir }),
         schema: options.schema,
         createSchema: true,
         migrationsTable: 'pgmigrations',

@@ -1,3 +1,5 @@
+import * as path from 'node:path';
+
 /** A domain event as services produce it. Serialised into the outbox, then appended to audit. */
 export interface OutboxEvent {
   eventId: string;
@@ -27,3 +29,6 @@ export function assertSchemaName(schema: string): string {
   if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name: ${schema}`);
   return schema;
 }
+
+/** Migrations every service with an outbox applies before its own (`0000_outbox.sql`). */
+export const OUTBOX_MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'migrations');

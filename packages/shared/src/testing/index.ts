@@ -1,6 +1,6 @@
 export { testBackends, describeBackends, type DatabaseKind, type StoreKind } from './backends';
 export { createTestDatabase, type TestDatabase } from './database';
 export { createTestStore } from './store';
-export { freePort } from './net';
+export { freePort, isPortClosed } from './net';
 export { captureLogs, type CapturedLogs, type LogDestination } from './logs';
 export { waitFor, type WaitForOptions } from './wait';

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** A TCP port that was free on 127.0.0.1 a moment ago (listen on 0, read the port, close). */
 export function freePort(): Promise<number> {
@@ -16,5 +16,17 @@ export function freePort(): Promise<number> {
       const { port } = address;
       server.close((error) => (error ? reject(error) : resolve(port)));
     });
+  });
+}
+
+/** Whether nothing accepts TCP connections on 127.0.0.1:`port` (a server has really stopped). */
+export function isPortClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
   });
 }
