@@ -1,9 +1,63 @@
-import { loadServiceConfig, type ServiceConfig } from '@agentidp/nest-kit';
-import type { Env } from '@agentidp/shared';
+import { z } from 'zod';
+import { serviceEnvSchema, type ServiceConfig } from '@agentidp/nest-kit';
+import {
+  parseEnv,
+  secretKey,
+  tokenShape,
+  toStackConfig,
+  toTokenConfig,
+  type Env,
+  type TokenConfig,
+} from '@agentidp/shared';
 
-export type AuthConfig = ServiceConfig;
+/** Signing algorithms auth can issue with (architecture.md "Decisions": ES256 default, RS256 option). */
+export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+const authEnvSchema = z.object({
+  ...serviceEnvSchema.shape,
+  ...tokenShape,
+  // No default: a key that encrypts private signing keys must never be a value from the source
+  // tree. The embedded launcher supplies a development value of its own.
+  KEY_ENCRYPTION_KEY: secretKey(32),
+  JWT_ALG: z.enum(SIGNING_ALGS, { message: `must be one of ${SIGNING_ALGS.join(', ')}` }).default('ES256'),
+});
+
+export interface AuthConfig extends ServiceConfig {
+  name: 'auth';
+  token: TokenConfig;
+  /** Algorithm of the current signing key; a change rotates the key at the next start. */
+  jwtAlg: SigningAlg;
+  /** Raw bytes of KEY_ENCRYPTION_KEY (≥ 32). Private signing keys are stored encrypted under it. */
+  keyEncryptionKey: Buffer;
+}
 
 /** Parses the auth service's environment (throws ConfigError naming the bad variables). */
 export function loadAuthConfig(env: Env): AuthConfig {
-  return loadServiceConfig('auth', env);
+  const parsed = parseEnv(authEnvSchema, env);
+  return {
+    ...toStackConfig(parsed),
+    name: 'auth',
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    dbPoolMax: parsed.DB_POOL_MAX,
+    token: toTokenConfig(parsed),
+    jwtAlg: parsed.JWT_ALG,
+    keyEncryptionKey: Buffer.from(parsed.KEY_ENCRYPTION_KEY, 'base64'),
+  };
+}
+
+/**
+ * The kit hands every service its config as a plain ServiceConfig; auth needs its own fields.
+ * Checked once at boot, so a caller that started auth with another loader fails with a clear
+ * message instead of signing with `undefined`.
+ */
+export function isAuthConfig(config: ServiceConfig): config is AuthConfig {
+  return (
+    config.name === 'auth' &&
+    'token' in config &&
+    'jwtAlg' in config &&
+    'keyEncryptionKey' in config &&
+    Buffer.isBuffer(config.keyEncryptionKey)
+  );
 }

@@ -1,12 +1,15 @@
 import * as path from 'node:path';
 import type { ServiceDefinition } from '@agentidp/nest-kit';
+import { AUTH_PROTO } from '@agentidp/proto';
+import { AGENTID_AUTH_V1_PACKAGE_NAME } from '@agentidp/proto/nest/agentid/auth/v1/auth';
+import { KeysModule } from './keys/keys.module';
+import { TokensModule } from './tokens/tokens.module';
 
-/** The auth service: its schema and feature modules. */
+/** The auth service: signing keys, the JWKS and token issuance. Its events go to audit via the outbox. */
 export const authService: ServiceDefinition = {
   name: 'auth',
-  // TODO(issue 3): the auth API (agentid.auth.v1) and its feature modules arrive with the RPCs
-  // that need them; until then the service serves gRPC health and relays its outbox.
+  api: { packageName: AGENTID_AUTH_V1_PACKAGE_NAME, protoFile: AUTH_PROTO },
   migrationsDir: path.resolve(__dirname, '..', 'migrations'),
-  imports: [],
+  imports: [KeysModule, TokensModule],
   outbox: true,
 };

@@ -1,30 +1,37 @@
 import cors from 'cors';
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
-import type { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
-import type { KeyValueStore, Logger, Registry, ServiceName } from '@agentidp/shared';
+import type { KeyValueStore, Logger, Registry } from '@agentidp/shared';
+import { resourceRoutes } from './api/routes';
+import { signup } from './api/signup';
+import { authenticate } from './auth/authenticate';
+import { KeySet } from './auth/key-set';
+import type { ServiceClients } from './clients';
 import type { GatewayConfig } from './config';
 import { errorHandler, notFound } from './middleware/errors';
 import { createHttpMetrics, httpMetrics } from './middleware/metrics';
 import { requestContext } from './middleware/request-context';
 import { requireJson } from './middleware/require-json';
+import { discoveryRoutes } from './oauth/discovery';
+import { oauthErrors, tokenEndpoint } from './oauth/token';
 import { operationsRoutes } from './routes/operations';
 
 /** Request bodies over this size are refused with 413 (api.md). */
 export const BODY_LIMIT = '1mb';
 
 export interface GatewayDeps {
-  config: Pick<GatewayConfig, 'corsOrigin' | 'readyTimeoutMs'>;
+  config: Pick<GatewayConfig, 'corsOrigin' | 'readyTimeoutMs' | 'token' | 'signup'>;
   logger: Logger;
   store: KeyValueStore;
   metrics: Registry;
-  health: Record<ServiceName, HealthClient>;
+  clients: Pick<ServiceClients, 'health' | 'registry' | 'auth'>;
 }
 
 /**
  * The gateway's Express app, separate from `listen` so tests drive it with supertest.
- * Pipeline: request id → security headers → CORS → metrics → operations routes →
- * JSON API (content type, body limit) → 404 → problem+json errors.
+ * Pipeline: request id → security headers → CORS → metrics → operations routes → OAuth token
+ * endpoint and discovery → JSON API (content type, body limit, bearer auth, scope, handler) →
+ * 404 → problem+json errors.
  */
 export function createApp(deps: GatewayDeps): Express {
   const app = express();
@@ -49,18 +56,29 @@ export function createApp(deps: GatewayDeps): Express {
 
   app.use(
     operationsRoutes({
-      health: deps.health,
+      health: deps.clients.health,
       store: deps.store,
       metrics: deps.metrics,
       readyTimeoutMs: deps.config.readyTimeoutMs,
     }),
   );
 
+  const { registry, auth } = deps.clients;
+  const keys = new KeySet(auth);
+
+  // OAuth: form-encoded token endpoint (and its /api/v1 alias), answered in OAuth's error format.
+  const oauth = Router();
+  oauth.post(['/oauth2/token', '/api/v1/token'], ...tokenEndpoint({ auth, logger: deps.logger }));
+  oauth.use(oauthErrors(deps.logger));
+  app.use(oauth);
+  app.use(discoveryRoutes({ token: deps.config.token, keys }));
+
   // The JSON API: writes must be application/json, bodies at most 1 MiB, strict JSON only.
-  const api = express.Router();
+  const api = Router();
   api.use(requireJson());
   api.use(express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }));
-  // TODO(issue 3): organizations, agents, credentials and OAuth routes mount here.
+  api.post('/organizations', signup({ config: deps.config.signup, store: deps.store, registry }));
+  api.use(resourceRoutes(registry, authenticate({ keys, store: deps.store, token: deps.config.token })));
   app.use('/api/v1', api);
 
   app.use(notFound());

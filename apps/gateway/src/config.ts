@@ -3,12 +3,23 @@ import {
   DEFAULT_PORTS,
   parseEnv,
   port,
+  positiveInt,
   stackShape,
   storeShape,
   toStackConfig,
+  toTokenConfig,
+  tokenShape,
   type Env,
   type StackConfig,
+  type TokenConfig,
 } from '@agentidp/shared';
+
+export interface SignupConfig {
+  /** `open`: anyone may sign up (rate limited per IP); `closed`: only with the platform admin token. */
+  mode: 'open' | 'closed';
+  platformAdminToken?: string;
+  perIpPerHour: number;
+}
 
 export interface GatewayConfig extends StackConfig {
   http: { host: string; port: number };
@@ -17,16 +28,27 @@ export interface GatewayConfig extends StackConfig {
   redisUrl?: string;
   /** Deadline of one readiness probe to a service. */
   readyTimeoutMs: number;
+  token: TokenConfig;
+  signup: SignupConfig;
 }
 
-const gatewayEnvSchema = z.object({
-  ...stackShape,
-  ...storeShape,
-  HOST: z.string().default('0.0.0.0'),
-  PORT: port(DEFAULT_PORTS.gateway),
-  CORS_ORIGIN: z.string().default(`http://localhost:${DEFAULT_PORTS.portal}`),
-  READY_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(1_000),
-});
+const gatewayEnvSchema = z
+  .object({
+    ...stackShape,
+    ...storeShape,
+    ...tokenShape,
+    HOST: z.string().default('0.0.0.0'),
+    PORT: port(DEFAULT_PORTS.gateway),
+    CORS_ORIGIN: z.string().default(`http://localhost:${DEFAULT_PORTS.portal}`),
+    READY_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(1_000),
+    SIGNUP_MODE: z.enum(['open', 'closed'], { message: 'must be open or closed' }).default('open'),
+    PLATFORM_ADMIN_TOKEN: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+    SIGNUP_RATE_LIMIT_PER_HOUR: positiveInt(20),
+  })
+  .refine((env) => env.SIGNUP_MODE === 'open' || env.PLATFORM_ADMIN_TOKEN !== undefined, {
+    path: ['PLATFORM_ADMIN_TOKEN'],
+    message: 'is required when SIGNUP_MODE=closed',
+  });
 
 /** Parses the gateway's environment (throws ConfigError naming the bad variables). */
 export function loadGatewayConfig(env: Env): GatewayConfig {
@@ -42,5 +64,11 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
             .filter(Boolean),
     redisUrl: parsed.REDIS_URL,
     readyTimeoutMs: parsed.READY_TIMEOUT_MS,
+    token: toTokenConfig(parsed),
+    signup: {
+      mode: parsed.SIGNUP_MODE,
+      platformAdminToken: parsed.PLATFORM_ADMIN_TOKEN,
+      perIpPerHour: parsed.SIGNUP_RATE_LIMIT_PER_HOUR,
+    },
   };
 }

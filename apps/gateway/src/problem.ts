@@ -33,6 +33,9 @@ export function problemBody(error: DomainError, requestId: string): ProblemBody 
 
 export function sendProblem(res: Response, error: DomainError): void {
   const body = problemBody(error, res.locals.requestId as string);
-  if (error.code === 'invalid_token') res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+  // A more specific challenge (no token sent, insufficient scope) may already be set.
+  if (error.code === 'invalid_token' && !res.hasHeader('WWW-Authenticate')) {
+    res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+  }
   res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
 }

@@ -44,11 +44,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   if (!store) {
     if (!config.redisUrl)
       throw new ConfigError('REDIS_URL: required when the gateway runs as its own process');
-    store = new RedisStore({ url: config.redisUrl });
+    const redis = new RedisStore({ url: config.redisUrl });
+    // Commands fail fast while disconnected, so serve only once connected; if Redis is down at
+    // start, authenticated requests fail closed (503) until it is back.
+    await redis.ready().catch(() => logger.warn('Redis is not reachable yet; requests needing it get 503'));
+    store = redis;
   }
   const clients = createServiceClients(config.peers);
   const metrics = createMetricsRegistry({ service: 'gateway' });
-  const app = createApp({ config, logger, store, metrics, health: clients.health });
+  const app = createApp({ config, logger, store, metrics, clients });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));

@@ -3,7 +3,10 @@ import express from 'express';
 import request from 'supertest';
 import type { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
 import { HealthCheckResponse_ServingStatus as ServingStatus } from '@agentidp/proto/grpc/grpc/health/v1/health';
+import { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
+import { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import {
+  INSECURE,
   createLogger,
   createMetricsRegistry,
   MemoryStore,
@@ -14,6 +17,9 @@ import { captureLogs } from '@agentidp/shared/testing';
 import { createApp } from '../src/app';
 import { errorHandler } from '../src/middleware/errors';
 import { requestContext } from '../src/middleware/request-context';
+
+const clients: { close(): void }[] = [];
+afterAll(() => clients.forEach((c) => c.close()));
 
 type Answers = Partial<Record<string, ServingStatus | 'unreachable'>>;
 
@@ -47,12 +53,25 @@ function buildApp(perService: Partial<Record<ServiceName, Answers>> = {}, store 
     ServiceName,
     HealthClient
   >;
+  // Registry and auth are not reached by these tests: their channels point at a closed port.
+  const registry = new RegistryServiceClient('127.0.0.1:1', INSECURE);
+  const auth = new AuthServiceClient('127.0.0.1:1', INSECURE);
+  clients.push(registry, auth);
   const app = createApp({
-    config: { corsOrigin: ['http://localhost:3001'], readyTimeoutMs: 500 },
+    config: {
+      corsOrigin: ['http://localhost:3001'],
+      readyTimeoutMs: 500,
+      token: {
+        issuer: 'http://localhost:3000',
+        audience: 'http://localhost:3000/api/v1',
+        accessTokenTtlSeconds: 3600,
+      },
+      signup: { mode: 'open', perIpPerHour: 20 },
+    },
     logger: createLogger({ name: 'gateway-test', destination: logs.destination }),
     store,
     metrics: createMetricsRegistry(),
-    health,
+    clients: { health, registry, auth },
   });
   return { app, logs };
 }

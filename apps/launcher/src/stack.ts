@@ -18,6 +18,7 @@ import {
 } from '@agentidp/shared';
 import type pino from 'pino';
 import type { LauncherConfig } from './config';
+import { withDevDefaults } from './dev-secrets';
 
 type Starter = (env: Env, base: Omit<StartServiceOptions, 'config'>) => Promise<RunningService>;
 
@@ -79,7 +80,7 @@ export async function startStack(options: StartStackOptions): Promise<RunningSta
   // launcher keeps one too, for callers that need the store. Without it, one memory store.
   const sharedStore = config.redisUrl ? undefined : new MemoryStore();
   const store: KeyValueStore = sharedStore ?? new RedisStore({ url: config.redisUrl as string });
-  const env: Env = { ...options.env, DATABASE_URL: databaseUrl };
+  const env: Env = { ...withDevDefaults(options.env, config.dataDir), DATABASE_URL: databaseUrl };
   const base = { store: sharedStore, logDestination: options.logDestination };
 
   const services: Partial<Record<ServiceName, RunningService>> = {};

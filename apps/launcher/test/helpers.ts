@@ -2,7 +2,12 @@ import * as path from 'node:path';
 import type { Env } from '@agentidp/shared';
 import { loadLauncherConfig } from '../src/config';
 import { startStack, type RunningStack } from '../src/stack';
-import { createTestDatabase, freePort, type TestDatabase } from '@agentidp/shared/testing';
+import {
+  createTestDatabase,
+  freePort,
+  type LogDestination,
+  type TestDatabase,
+} from '@agentidp/shared/testing';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -30,6 +35,11 @@ export async function stackEnv(): Promise<StackEnv> {
     AUDIT_GRPC_PORT: String(await freePort()),
     BILLING_GRPC_PORT: String(await freePort()),
     READY_TIMEOUT_MS: '500',
+    ISSUER_URL: `http://127.0.0.1:${gatewayPort}`,
+    SECRET_PEPPER: Buffer.alloc(32, 7).toString('base64'),
+    KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+    // Every test signs up from 127.0.0.1, and a shared Redis keeps the hourly budget across runs.
+    SIGNUP_RATE_LIMIT_PER_HOUR: '100000',
   };
   if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
   return { env, database, gatewayPort };
@@ -41,12 +51,16 @@ export async function getJson(url: string): Promise<{ status: number; body: Reco
 }
 
 /** The whole stack in this process on a fresh {@link stackEnv}; close the stack, then drop the database. */
-export async function startTestStack(): Promise<{ setup: StackEnv; stack: RunningStack }> {
+export async function startTestStack(
+  options: { env?: Env; logDestination?: LogDestination } = {},
+): Promise<{ setup: StackEnv; stack: RunningStack }> {
   const setup = await stackEnv();
+  Object.assign(setup.env, options.env);
   const stack = await startStack({
     config: loadLauncherConfig(setup.env, process.cwd()),
     env: setup.env,
     ephemeral: true,
+    logDestination: options.logDestination,
   });
   return { setup, stack };
 }

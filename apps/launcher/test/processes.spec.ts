@@ -70,7 +70,18 @@ describe('entry points as processes', () => {
         'REGISTRY_GRPC_PORT',
       ],
       ['apps/audit/dist/main.js', { REDIS_URL: 'redis://h' }, 'DATABASE_URL'],
-      ['apps/auth/dist/main.js', { DATABASE_URL: 'postgres://u@h/d' }, 'REDIS_URL'],
+      ['apps/auth/dist/main.js', { DATABASE_URL: 'postgres://u@h/d' }, 'KEY_ENCRYPTION_KEY'],
+      [
+        'apps/auth/dist/main.js',
+        { DATABASE_URL: 'postgres://u@h/d', KEY_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') },
+        'REDIS_URL',
+      ],
+      [
+        'apps/registry/dist/main.js',
+        { DATABASE_URL: 'postgres://u@h/d', REDIS_URL: 'redis://h' },
+        'SECRET_PEPPER',
+      ],
+      ['apps/gateway/dist/main.js', { SIGNUP_MODE: 'closed' }, 'PLATFORM_ADMIN_TOKEN'],
       ['apps/gateway/dist/main.js', { REDIS_URL: 'http://not-redis' }, 'REDIS_URL'],
       ['apps/launcher/dist/migrate.js', {}, 'DATABASE_URL'],
     ] as [string, Env, string][])(

@@ -1,12 +1,19 @@
 import * as path from 'node:path';
 import type { ServiceDefinition } from '@agentidp/nest-kit';
+import { REGISTRY_PROTO } from '@agentidp/proto';
+import { AGENTID_REGISTRY_V1_PACKAGE_NAME } from '@agentidp/proto/nest/agentid/registry/v1/registry';
+import { AgentsModule } from './agents/agents.module';
+import { CredentialsModule } from './credentials/credentials.module';
+import { OrganizationsModule } from './organizations/organizations.module';
 
-/** The registry service: its schema and feature modules. */
+/**
+ * The registry service: organizations, agents and credentials (agentid.registry.v1), schema
+ * `registry`, events through its outbox. Revocations are published to the shared store.
+ */
 export const registryService: ServiceDefinition = {
   name: 'registry',
-  // TODO(issue 3): the registry API (agentid.registry.v1) and its feature modules arrive with the RPCs
-  // that need them; until then the service serves gRPC health and relays its outbox.
+  api: { packageName: AGENTID_REGISTRY_V1_PACKAGE_NAME, protoFile: REGISTRY_PROTO },
   migrationsDir: path.resolve(__dirname, '..', 'migrations'),
-  imports: [],
+  imports: [OrganizationsModule, AgentsModule, CredentialsModule],
   outbox: true,
 };

@@ -142,7 +142,14 @@ export async function startService(
 
   // 2. Store: the shared one, or our own Redis connection.
   const ownsStore = !options.store;
-  const store: KeyValueStore = options.store ?? new RedisStore({ url: config.redisUrl ?? '' });
+  let store: KeyValueStore;
+  if (options.store) store = options.store;
+  else {
+    const redis = new RedisStore({ url: config.redisUrl ?? '' });
+    // Commands fail fast while disconnected: wait for the connection before serving.
+    await redis.ready().catch(() => logger.warn('Redis is not reachable yet; calls needing it will fail'));
+    store = redis;
+  }
 
   // 3. Outbox relay to audit (audit itself is the sink, so it has none).
   let auditClient: AuditServiceClient | undefined;
@@ -171,6 +178,9 @@ export async function startService(
           gracefulShutdown: true,
         },
         logger: new NestPinoLogger(logger),
+        // Nest would call process.exit on a failing provider; the caller (launcher, tests, main)
+        // must get the error instead and decide.
+        abortOnError: false,
       },
     );
     await app.listen();

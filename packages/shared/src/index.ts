@@ -9,3 +9,4 @@ export * from './outbox';
 export * from './store';
 export * from './time';
 export * from './process';
+export * from './identity';

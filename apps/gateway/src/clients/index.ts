@@ -1,3 +1,5 @@
+import { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
+import { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
 import { CHANNEL_OPTIONS, INSECURE, SERVICE_NAMES, type ServiceName } from '@agentidp/shared';
 
@@ -7,6 +9,8 @@ import { CHANNEL_OPTIONS, INSECURE, SERVICE_NAMES, type ServiceName } from '@age
  */
 export interface ServiceClients {
   health: Record<ServiceName, HealthClient>;
+  registry: RegistryServiceClient;
+  auth: AuthServiceClient;
   close(): void;
 }
 
@@ -14,10 +18,14 @@ export function createServiceClients(peers: Record<ServiceName, string>): Servic
   const health = Object.fromEntries(
     SERVICE_NAMES.map((name) => [name, new HealthClient(peers[name], INSECURE, CHANNEL_OPTIONS)]),
   ) as Record<ServiceName, HealthClient>;
+  const registry = new RegistryServiceClient(peers.registry, INSECURE, CHANNEL_OPTIONS);
+  const auth = new AuthServiceClient(peers.auth, INSECURE, CHANNEL_OPTIONS);
   return {
     health,
+    registry,
+    auth,
     close() {
-      for (const client of Object.values(health)) client.close();
+      for (const client of [...Object.values(health), registry, auth]) client.close();
     },
   };
 }

@@ -1,3 +1,4 @@
 export * from './env';
 export * from './ports';
 export * from './stack';
+export * from './identity';

@@ -1,0 +1,268 @@
+import { decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, type KeyLike } from 'jose';
+import { DomainError, tokenIdTime, type Logger, type NewOutboxEvent } from '@agentidp/shared';
+import type { Clock } from '../clock';
+import type { AuthConfig } from '../config';
+import type { KeysService } from '../keys/keys.service';
+import type { ClientAuthentication, RegistryClient } from '../registry/registry.client';
+import type { TokensRepository } from './tokens.repository';
+import { CLIENT_AUTH_FAILED, TokensService } from './tokens.service';
+import type { TokenRequest } from './tokens.types';
+
+const NOW = Date.parse('2026-11-23T12:00:00.250Z');
+
+const config = {
+  name: 'auth',
+  token: { issuer: 'https://idp.example.test', audience: 'agentidp-api', accessTokenTtlSeconds: 600 },
+} as AuthConfig;
+
+const valid: Extract<ClientAuthentication, { valid: true }> = {
+  valid: true,
+  clientId: 'agidp_c1',
+  credentialId: 'cred-1',
+  agentId: 'agent-1',
+  organizationId: 'org-1',
+  scopes: ['documents:read', 'documents:write', 'openid'],
+};
+
+const request = (overrides: Partial<TokenRequest> = {}): TokenRequest => ({
+  grantType: 'client_credentials',
+  clientId: 'agidp_c1',
+  clientSecret: 'agidp_sk_the-secret',
+  scope: '',
+  clientIp: '203.0.113.7',
+  ...overrides,
+});
+
+describe(TokensService.name, () => {
+  let privateKey: KeyLike;
+  let publicKey: KeyLike;
+
+  beforeAll(async () => {
+    ({ privateKey, publicKey } = await generateKeyPair('ES256'));
+  });
+
+  function setup(authentication: ClientAuthentication | (() => Promise<ClientAuthentication>) = valid) {
+    const verifyClientSecret = jest.fn(
+      typeof authentication === 'function' ? authentication : async () => authentication,
+    );
+    const recordEvents = jest.fn(async (_events: readonly NewOutboxEvent[]) => undefined);
+    const info = jest.fn();
+    const logger = { child: () => ({ info }) } as unknown as Logger;
+    const clock: Clock = { now: () => NOW };
+    const keys = { signingKey: () => ({ kid: 'kid-1', alg: 'ES256', privateKey }) } as unknown as KeysService;
+    const sut = new TokensService(
+      { verifyClientSecret } as unknown as RegistryClient,
+      keys,
+      { recordEvents } as unknown as TokensRepository,
+      config,
+      clock,
+      logger,
+    );
+    return { sut, verifyClientSecret, recordEvents, info };
+  }
+
+  describe('the grant', () => {
+    it('answers invalid_request without a grant_type, before any lookup', async () => {
+      const { sut, verifyClientSecret } = setup();
+      await expect(sut.issue(request({ grantType: '' }))).resolves.toEqual({
+        ok: false,
+        error: 'invalid_request',
+        errorDescription: 'grant_type is required',
+      });
+      expect(verifyClientSecret).not.toHaveBeenCalled();
+    });
+
+    it('answers unsupported_grant_type for any grant but client_credentials', async () => {
+      const { sut, verifyClientSecret } = setup();
+      for (const grantType of ['password', 'authorization_code', 'CLIENT_CREDENTIALS']) {
+        await expect(sut.issue(request({ grantType }))).resolves.toMatchObject({
+          ok: false,
+          error: 'unsupported_grant_type',
+        });
+      }
+      expect(verifyClientSecret).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('client authentication', () => {
+    it('answers invalid_client when the id or the secret is missing, without a lookup', async () => {
+      const { sut, verifyClientSecret, recordEvents } = setup();
+      for (const missing of [{ clientId: '' }, { clientSecret: '' }]) {
+        await expect(sut.issue(request(missing))).resolves.toMatchObject({
+          ok: false,
+          error: 'invalid_client',
+        });
+      }
+      expect(verifyClientSecret).not.toHaveBeenCalled();
+      expect(recordEvents).not.toHaveBeenCalled();
+    });
+
+    it('refuses oversized credentials without a lookup', async () => {
+      const { sut, verifyClientSecret } = setup();
+      await expect(sut.issue(request({ clientSecret: 'x'.repeat(10_000) }))).resolves.toEqual({
+        ok: false,
+        error: 'invalid_client',
+        errorDescription: CLIENT_AUTH_FAILED,
+      });
+      expect(verifyClientSecret).not.toHaveBeenCalled();
+    });
+
+    it('gives every refusal the same description, whatever the reason', async () => {
+      for (const reason of ['unknown_client', 'wrong_secret', 'credential_revoked', 'agent_suspended']) {
+        const { sut } = setup({ valid: false, reason, organizationId: 'org-1', agentId: 'agent-1' });
+        await expect(sut.issue(request())).resolves.toEqual({
+          ok: false,
+          error: 'invalid_client',
+          errorDescription: CLIENT_AUTH_FAILED,
+        });
+      }
+    });
+
+    it('audits a failure in the organization of a known client, without the secret', async () => {
+      const { sut, recordEvents, info } = setup({
+        valid: false,
+        reason: 'wrong_secret',
+        organizationId: 'org-1',
+        agentId: 'agent-1',
+      });
+      await sut.issue(request());
+      expect(recordEvents).toHaveBeenCalledWith([
+        {
+          action: 'auth.failed',
+          outcome: 'failure',
+          organizationId: 'org-1',
+          agentId: 'agent-1',
+          actor: { clientId: 'agidp_c1', agentId: 'agent-1' },
+          details: { client_id: 'agidp_c1', reason: 'wrong_secret', client_ip: '203.0.113.7' },
+        },
+      ]);
+      expect(JSON.stringify([recordEvents.mock.calls, info.mock.calls])).not.toContain('agidp_sk_the-secret');
+    });
+
+    it('only logs a failure of an unknown client (audit needs an organization)', async () => {
+      const { sut, recordEvents, info } = setup({ valid: false, reason: 'unknown_client' });
+      await sut.issue(request());
+      expect(recordEvents).not.toHaveBeenCalled();
+      expect(info).toHaveBeenCalledWith(
+        expect.objectContaining({
+          client_id: 'agidp_c1',
+          reason: 'unknown_client',
+          client_ip: '203.0.113.7',
+        }),
+        'client authentication failed',
+      );
+      expect(JSON.stringify(info.mock.calls)).not.toContain('agidp_sk_the-secret');
+    });
+
+    it('lets a registry outage through as service_unavailable, recording nothing', async () => {
+      const outage = new DomainError('service_unavailable', 'down');
+      const { sut, recordEvents } = setup(async () => {
+        throw outage;
+      });
+      await expect(sut.issue(request())).rejects.toBe(outage);
+      expect(recordEvents).not.toHaveBeenCalled();
+    });
+
+    it('refuses to issue for a confirmed client without an organization', async () => {
+      const { sut, recordEvents } = setup({ ...valid, organizationId: '' });
+      await expect(sut.issue(request())).rejects.toMatchObject({ code: 'internal_error' });
+      expect(recordEvents).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('scopes', () => {
+    it('grants every scope of the credential when none is requested', async () => {
+      const { sut } = setup();
+      await expect(sut.issue(request({ scope: '' }))).resolves.toMatchObject({
+        ok: true,
+        scope: 'documents:read documents:write openid',
+      });
+    });
+
+    it('grants a requested subset in the order asked, once each', async () => {
+      const { sut } = setup();
+      await expect(sut.issue(request({ scope: 'openid  documents:read openid' }))).resolves.toMatchObject({
+        ok: true,
+        scope: 'openid documents:read',
+      });
+    });
+
+    it('answers invalid_scope naming the first scope not allowed, and records nothing', async () => {
+      const { sut, recordEvents } = setup({ ...valid, scopes: ['documents:read'] });
+      await expect(sut.issue(request({ scope: 'documents:read admin:orgs openid' }))).resolves.toEqual({
+        ok: false,
+        error: 'invalid_scope',
+        errorDescription: 'Scope not allowed for this client: admin:orgs',
+      });
+      await expect(sut.issue(request({ scope: 'openid' }))).resolves.toMatchObject({
+        error: 'invalid_scope',
+      });
+      expect(recordEvents).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('the token', () => {
+    it('is an at+jwt signed with the current key, with every claim and exp = iat + TTL', async () => {
+      const { sut } = setup();
+      const result = await sut.issue(request({ scope: 'documents:read' }));
+      if (!result.ok) throw new Error(result.errorDescription);
+      expect(result).toMatchObject({ tokenType: 'Bearer', expiresIn: 600, scope: 'documents:read' });
+      expect(decodeProtectedHeader(result.accessToken)).toEqual({
+        alg: 'ES256',
+        kid: 'kid-1',
+        typ: 'at+jwt',
+      });
+      const { payload } = await jwtVerify(result.accessToken, publicKey, {
+        issuer: config.token.issuer,
+        audience: config.token.audience,
+        typ: 'at+jwt',
+        currentDate: new Date(NOW),
+      });
+      const iat = Math.floor(NOW / 1000);
+      expect(payload).toEqual({
+        iss: 'https://idp.example.test',
+        sub: 'agidp_c1',
+        aud: 'agentidp-api',
+        iat,
+        exp: iat + 600,
+        jti: expect.any(String),
+        client_id: 'agidp_c1',
+        scope: 'documents:read',
+        agent_id: 'agent-1',
+        organization_id: 'org-1',
+      });
+      // The jti is a UUIDv7 of the issue instant, to the millisecond.
+      expect(tokenIdTime(payload.jti!)).toBe(NOW);
+    });
+
+    it('is recorded as token.issued with its facts, never itself', async () => {
+      const { sut, recordEvents } = setup();
+      const result = await sut.issue(request());
+      if (!result.ok) throw new Error(result.errorDescription);
+      const { jti } = decodeJwt(result.accessToken);
+      expect(recordEvents).toHaveBeenCalledWith([
+        {
+          action: 'token.issued',
+          organizationId: 'org-1',
+          agentId: 'agent-1',
+          actor: { clientId: 'agidp_c1', agentId: 'agent-1' },
+          details: {
+            jti,
+            client_id: 'agidp_c1',
+            scope: 'documents:read documents:write openid',
+            expires_at: new Date((Math.floor(NOW / 1000) + 600) * 1000).toISOString(),
+          },
+        },
+      ]);
+      const recorded = JSON.stringify(recordEvents.mock.calls);
+      expect(recorded).not.toContain(result.accessToken);
+      expect(recorded).not.toContain('agidp_sk_the-secret');
+    });
+
+    it('is not returned when its event cannot be stored', async () => {
+      const { sut, recordEvents } = setup();
+      recordEvents.mockRejectedValueOnce(new Error('database down'));
+      await expect(sut.issue(request())).rejects.toThrow('database down');
+    });
+  });
+});

@@ -1,0 +1,66 @@
+import type {
+  Agent,
+  Credential,
+  IssuedCredential,
+  Organization,
+} from '@agentidp/proto/grpc/agentid/registry/v1/registry';
+import { fromTimestamp, type ProtoTimestamp } from '@agentidp/shared';
+
+/** gRPC messages → the snake_case JSON of api.md. Secrets appear only in `issuedCredential`. */
+
+function time(ts: ProtoTimestamp | undefined): string | null {
+  return fromTimestamp(ts)?.toISOString() ?? null;
+}
+
+function metadata(json: string): Record<string, unknown> {
+  return json ? (JSON.parse(json) as Record<string, unknown>) : {};
+}
+
+export function organization(org: Organization | undefined) {
+  return {
+    org_id: org?.orgId ?? '',
+    name: org?.name ?? '',
+    slug: org?.slug ?? '',
+    tier: org?.tier ?? 'free',
+    status: org?.status ?? '',
+    created_at: time(org?.createdAt),
+    updated_at: time(org?.updatedAt),
+  };
+}
+
+export function agent(a: Agent | undefined) {
+  return {
+    agent_id: a?.agentId ?? '',
+    organization_id: a?.organizationId ?? '',
+    email: a?.email ?? '',
+    agent_type: a?.agentType ?? '',
+    version: a?.version ?? '',
+    capabilities: a?.capabilities ?? [],
+    owner: a?.owner ?? '',
+    deployment_env: a?.deploymentEnv ?? '',
+    status: a?.status ?? '',
+    did: a?.did ?? '',
+    metadata: metadata(a?.metadataJson ?? ''),
+    created_at: time(a?.createdAt),
+    updated_at: time(a?.updatedAt),
+  };
+}
+
+export function credential(c: Credential | undefined) {
+  return {
+    credential_id: c?.credentialId ?? '',
+    agent_id: c?.agentId ?? '',
+    client_id: c?.clientId ?? '',
+    scopes: c?.scopes ?? [],
+    status: c?.status ?? '',
+    created_at: time(c?.createdAt),
+    expires_at: time(c?.expiresAt),
+    revoked_at: time(c?.revokedAt),
+  };
+}
+
+/** The one-time view of a new credential, with its secret. */
+export function issuedCredential(issued: IssuedCredential | undefined) {
+  const { revoked_at: _revokedAt, ...rest } = credential(issued?.credential);
+  return { ...rest, client_secret: issued?.clientSecret ?? '' };
+}

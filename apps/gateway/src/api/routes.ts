@@ -1,0 +1,196 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
+import { callUnary, type ManagementScope } from '@agentidp/shared';
+import { requireScope } from '../auth/authenticate';
+import { principalOf, type Principal } from '../auth/principal';
+import * as present from './presenters';
+import {
+  agentIdParam,
+  createAgentBody,
+  createCredentialBody,
+  credentialParams,
+  emptyBody,
+  listAgentsQuery,
+  rotateCredentialBody,
+  updateAgentBody,
+} from './schemas';
+import { parseInput } from './validate';
+
+interface HandlerContext {
+  req: Request;
+  principal: Principal;
+  registry: RegistryServiceClient;
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+}
+
+/**
+ * One row per authenticated route: method, path, the scope it requires (`null`: any valid token)
+ * and the handler. The table is the single place to read who may call what.
+ */
+interface RouteSpec {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  path: string;
+  scope: ManagementScope | null;
+  handle: (ctx: HandlerContext) => Promise<Reply>;
+}
+
+export const ROUTES: readonly RouteSpec[] = [
+  { method: 'get', path: '/organizations/me', scope: null, handle: getOwnOrganization },
+  { method: 'post', path: '/agents', scope: 'agents:write', handle: createAgent },
+  { method: 'get', path: '/agents', scope: 'agents:read', handle: listAgents },
+  { method: 'get', path: '/agents/:agent_id', scope: 'agents:read', handle: getAgent },
+  { method: 'patch', path: '/agents/:agent_id', scope: 'agents:write', handle: updateAgent },
+  { method: 'delete', path: '/agents/:agent_id', scope: 'agents:write', handle: decommissionAgent },
+  { method: 'post', path: '/agents/:agent_id/credentials', scope: 'agents:write', handle: createCredential },
+  { method: 'get', path: '/agents/:agent_id/credentials', scope: 'agents:read', handle: listCredentials },
+  {
+    method: 'post',
+    path: '/agents/:agent_id/credentials/:credential_id/rotate',
+    scope: 'agents:write',
+    handle: rotateCredential,
+  },
+  {
+    method: 'delete',
+    path: '/agents/:agent_id/credentials/:credential_id',
+    scope: 'agents:write',
+    handle: revokeCredential,
+  },
+];
+
+/** Mounts {@link ROUTES} behind `authenticate`: scope check → handler → JSON reply. */
+export function resourceRoutes(registry: RegistryServiceClient, authenticate: RequestHandler): Router {
+  const router = Router();
+  for (const route of ROUTES) {
+    const steps: RequestHandler[] = [authenticate];
+    if (route.scope) steps.push(requireScope(route.scope));
+    steps.push((req, res, next) => {
+      route
+        .handle({ req, principal: principalOf(res), registry })
+        .then((reply) => send(res, reply))
+        .catch(next);
+    });
+    router[route.method](route.path, ...steps);
+  }
+  return router;
+}
+
+function send(res: Response, reply: Reply): void {
+  if (reply.body === undefined) res.status(reply.status).end();
+  else res.status(reply.status).json(reply.body);
+}
+
+// ── Handlers: parse → call → present ─────────────────────────────────────────────────────────
+
+async function getOwnOrganization({ registry }: HandlerContext): Promise<Reply> {
+  const response = await callUnary(registry.getOrganization.bind(registry), {});
+  return { status: 200, body: present.organization(response.organization) };
+}
+
+async function createAgent({ req, registry }: HandlerContext): Promise<Reply> {
+  const body = parseInput(createAgentBody, req.body ?? {}, 'request body');
+  const response = await callUnary(registry.createAgent.bind(registry), {
+    email: body.email,
+    agentType: body.agent_type,
+    version: body.version,
+    capabilities: body.capabilities,
+    owner: body.owner,
+    deploymentEnv: body.deployment_env,
+    metadataJson: JSON.stringify(body.metadata ?? {}),
+  });
+  return { status: 201, body: present.agent(response.agent) };
+}
+
+async function listAgents({ req, registry }: HandlerContext): Promise<Reply> {
+  const query = parseInput(listAgentsQuery, req.query, 'query');
+  const response = await callUnary(registry.listAgents.bind(registry), {
+    limit: query.limit ?? 0,
+    cursor: query.cursor ?? '',
+    status: query.status ?? '',
+    agentType: query.agent_type ?? '',
+    owner: query.owner ?? '',
+    deploymentEnv: query.deployment_env ?? '',
+  });
+  return {
+    status: 200,
+    body: { data: response.agents.map(present.agent), next_cursor: response.nextCursor || null },
+  };
+}
+
+async function getAgent({ req, registry }: HandlerContext): Promise<Reply> {
+  const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
+  const response = await callUnary(registry.getAgent.bind(registry), { agentId });
+  return { status: 200, body: present.agent(response.agent) };
+}
+
+/** Field names of the PATCH body → the registry's `update_fields` names. */
+const UPDATE_FIELDS: Record<string, string> = {
+  version: 'version',
+  capabilities: 'capabilities',
+  owner: 'owner',
+  deployment_env: 'deployment_env',
+  metadata: 'metadata_json',
+  status: 'status',
+};
+
+async function updateAgent({ req, registry }: HandlerContext): Promise<Reply> {
+  const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
+  const body = parseInput(updateAgentBody, req.body ?? {}, 'request body');
+  const response = await callUnary(registry.updateAgent.bind(registry), {
+    agentId,
+    updateFields: Object.keys(body).map((key) => UPDATE_FIELDS[key] ?? key),
+    version: body.version ?? '',
+    capabilities: body.capabilities ?? [],
+    owner: body.owner ?? '',
+    deploymentEnv: body.deployment_env ?? '',
+    metadataJson: body.metadata === undefined ? '' : JSON.stringify(body.metadata),
+    status: body.status ?? '',
+  });
+  return { status: 200, body: present.agent(response.agent) };
+}
+
+async function decommissionAgent({ req, registry }: HandlerContext): Promise<Reply> {
+  const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
+  parseInput(emptyBody, req.body ?? {}, 'request body');
+  await callUnary(registry.decommissionAgent.bind(registry), { agentId });
+  return { status: 204 };
+}
+
+async function createCredential({ req, registry }: HandlerContext): Promise<Reply> {
+  const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
+  const body = parseInput(createCredentialBody, req.body ?? {}, 'request body');
+  const expiresAt = body.expires_at ? new Date(body.expires_at) : undefined;
+  const response = await callUnary(registry.createCredential.bind(registry), {
+    agentId,
+    scopes: body.scopes ?? [],
+    expiresAt: expiresAt ? { seconds: Math.floor(expiresAt.getTime() / 1000), nanos: 0 } : undefined,
+  });
+  return { status: 201, body: present.issuedCredential(response.issued) };
+}
+
+async function listCredentials({ req, registry }: HandlerContext): Promise<Reply> {
+  const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
+  const response = await callUnary(registry.listCredentials.bind(registry), { agentId });
+  return { status: 200, body: { data: response.credentials.map(present.credential), next_cursor: null } };
+}
+
+async function rotateCredential({ req, registry }: HandlerContext): Promise<Reply> {
+  const { agent_id: agentId, credential_id: credentialId } = parseInput(credentialParams, req.params, 'path');
+  const body = parseInput(rotateCredentialBody, req.body ?? {}, 'request body');
+  const response = await callUnary(registry.rotateCredential.bind(registry), {
+    agentId,
+    credentialId,
+    gracePeriodSeconds: body.grace_period_seconds ?? 0,
+  });
+  return { status: 201, body: present.issuedCredential(response.issued) };
+}
+
+async function revokeCredential({ req, registry }: HandlerContext): Promise<Reply> {
+  const { agent_id: agentId, credential_id: credentialId } = parseInput(credentialParams, req.params, 'path');
+  parseInput(emptyBody, req.body ?? {}, 'request body');
+  await callUnary(registry.revokeCredential.bind(registry), { agentId, credentialId });
+  return { status: 204 };
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import {
+  agentFields,
+  AGENT_STATUSES,
+  credentialFields,
+  DEPLOYMENT_ENVS,
+  organizationFields,
+} from '@agentidp/shared';
+
+/**
+ * Request schemas of the public API (api.md), composed from the shared field rules. Objects are
+ * strict: an unknown field is an error, not silently dropped.
+ */
+export const signupBody = z.strictObject({
+  name: organizationFields.name,
+  slug: organizationFields.slug,
+});
+
+export const agentIdParam = z.strictObject({ agent_id: z.uuid({ message: 'must be a UUID' }) });
+export const credentialParams = z.strictObject({
+  agent_id: z.uuid({ message: 'must be a UUID' }),
+  credential_id: z.uuid({ message: 'must be a UUID' }),
+});
+
+export const createAgentBody = z.strictObject({
+  email: agentFields.email,
+  agent_type: agentFields.agentType,
+  version: agentFields.version,
+  capabilities: agentFields.capabilities,
+  owner: agentFields.owner,
+  deployment_env: agentFields.deploymentEnv,
+  metadata: agentFields.metadata.optional(),
+});
+
+export const updateAgentBody = z
+  .strictObject({
+    version: agentFields.version.optional(),
+    capabilities: agentFields.capabilities.optional(),
+    owner: agentFields.owner.optional(),
+    deployment_env: agentFields.deploymentEnv.optional(),
+    metadata: agentFields.metadata.optional(),
+    status: agentFields.settableStatus.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: 'must change at least one field' });
+
+export const listAgentsQuery = z.strictObject({
+  limit: z.coerce
+    .number({ message: 'must be an integer from 1 to 100' })
+    .int({ message: 'must be an integer from 1 to 100' })
+    .min(1, { message: 'must be an integer from 1 to 100' })
+    .max(100, { message: 'must be an integer from 1 to 100' })
+    .optional(),
+  cursor: z.string().min(1).max(512).optional(),
+  status: z.enum(AGENT_STATUSES, { message: `must be one of ${AGENT_STATUSES.join(', ')}` }).optional(),
+  agent_type: agentFields.agentType.optional(),
+  owner: agentFields.owner.optional(),
+  deployment_env: z
+    .enum(DEPLOYMENT_ENVS, { message: `must be one of ${DEPLOYMENT_ENVS.join(', ')}` })
+    .optional(),
+});
+
+export const createCredentialBody = z.strictObject({
+  scopes: credentialFields.scopes.optional(),
+  expires_at: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }).optional(),
+});
+
+export const rotateCredentialBody = z.strictObject({
+  grace_period_seconds: credentialFields.gracePeriodSeconds.optional(),
+});
+
+/** No body, or an empty JSON object. */
+export const emptyBody = z.strictObject({});

@@ -1,0 +1,128 @@
+import type { RequestHandler } from 'express';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
+import {
+  currentContext,
+  DomainError,
+  isRevoked,
+  revocationKeys,
+  type KeyValueStore,
+  type TokenConfig,
+} from '@agentidp/shared';
+import type { KeySet } from './key-set';
+import type { Principal } from './principal';
+
+export const BEARER_REALM = 'Bearer realm="agentidp"';
+/** Only asymmetric algorithms we sign with: `none` and HS* (alg confusion) never verify. */
+const ALGORITHMS = ['ES256', 'RS256'];
+
+export interface AuthenticateDeps {
+  keys: KeySet;
+  store: KeyValueStore;
+  token: TokenConfig;
+}
+
+/**
+ * Bearer authentication: signature and claims (jose, RFC 9068 `at+jwt`) → revocation in one store
+ * round trip → principal and tenant context for the rest of the pipeline. A store that cannot
+ * answer fails the request closed (503): a possibly revoked token is never accepted.
+ */
+export function authenticate(deps: AuthenticateDeps): RequestHandler {
+  return (req, res, next) => {
+    void (async () => {
+      const token = bearerToken(req.get('authorization'));
+      if (!token) {
+        res.setHeader('WWW-Authenticate', BEARER_REALM);
+        throw new DomainError('invalid_token', 'Authorization: Bearer <access token> is required');
+      }
+      const principal = toPrincipal(await verify(token, deps));
+      await assertNotRevoked(principal, deps.store);
+
+      res.locals.principal = principal;
+      const context = currentContext();
+      if (context) {
+        context.organizationId = principal.organizationId;
+        context.agentId = principal.agentId;
+        context.clientId = principal.clientId;
+        context.scopes = principal.scopes;
+      }
+    })().then(() => next(), next);
+  };
+}
+
+/** 403 unless the principal holds `scope` (RFC 6750 §3.1 `insufficient_scope`). */
+export function requireScope(scope: string): RequestHandler {
+  return (_req, res, next) => {
+    const principal = res.locals.principal as Principal | undefined;
+    if (principal?.scopes.includes(scope)) {
+      next();
+      return;
+    }
+    res.setHeader('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${scope}"`);
+    next(new DomainError('insufficient_scope', `This operation requires the ${scope} scope`));
+  };
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)$/i.exec(header?.trim() ?? '');
+  return match?.[1];
+}
+
+async function verify(token: string, deps: AuthenticateDeps): Promise<JWTPayload> {
+  try {
+    const { payload } = await jwtVerify(token, deps.keys.getKey, {
+      issuer: deps.token.issuer,
+      audience: deps.token.audience,
+      typ: 'at+jwt',
+      algorithms: ALGORITHMS,
+      requiredClaims: ['jti', 'iat', 'exp', 'sub'],
+      clockTolerance: 5,
+    });
+    return payload;
+  } catch (error) {
+    if (error instanceof DomainError) throw error; // keys unavailable → 503
+    throw new DomainError('invalid_token', describe(error), { cause: error });
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'The access token has expired';
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return `The access token's ${error.claim} is not accepted`;
+  return 'The access token is invalid';
+}
+
+function stringClaim(payload: JWTPayload, name: string): string {
+  const value = payload[name];
+  if (typeof value !== 'string' || value === '') {
+    throw new DomainError('invalid_token', `The access token lacks the ${name} claim`);
+  }
+  return value;
+}
+
+function toPrincipal(payload: JWTPayload): Principal {
+  const scope = payload.scope;
+  if (typeof scope !== 'string')
+    throw new DomainError('invalid_token', 'The access token lacks the scope claim');
+  return {
+    jti: stringClaim(payload, 'jti'),
+    clientId: stringClaim(payload, 'client_id'),
+    agentId: stringClaim(payload, 'agent_id'),
+    organizationId: stringClaim(payload, 'organization_id'),
+    scopes: scope.split(' ').filter(Boolean),
+    expiresAt: payload.exp ?? 0,
+  };
+}
+
+async function assertNotRevoked(principal: Principal, store: KeyValueStore): Promise<void> {
+  const identity = { jti: principal.jti, clientId: principal.clientId, agentId: principal.agentId };
+  let values: (string | null)[];
+  try {
+    values = await store.mget(revocationKeys(identity));
+  } catch (error) {
+    throw new DomainError('service_unavailable', 'Token revocation cannot be checked right now', {
+      cause: error,
+    });
+  }
+  if (isRevoked(values, identity))
+    throw new DomainError('invalid_token', 'The access token has been revoked');
+}

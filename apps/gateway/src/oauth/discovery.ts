@@ -1,0 +1,55 @@
+import { Router } from 'express';
+import { MANAGEMENT_SCOPES, OPENID_SCOPE, type TokenConfig } from '@agentidp/shared';
+import type { KeySet } from '../auth/key-set';
+
+/**
+ * Public metadata: OpenID discovery, RFC 8414 authorization-server metadata, the JWK Set, and
+ * RFC 9728 protected-resource metadata (whose `resource` is the audience of our access tokens).
+ */
+export function discoveryRoutes(deps: { token: TokenConfig; keys: KeySet }): Router {
+  const { issuer, audience } = deps.token;
+  const router = Router();
+
+  const metadata = async () => {
+    const jwks = await deps.keys.current();
+    const algs = [...new Set(jwks.keys.map((k) => k.alg).filter((a): a is string => Boolean(a)))];
+    return {
+      issuer,
+      token_endpoint: `${issuer}/oauth2/token`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      grant_types_supported: ['client_credentials'],
+      response_types_supported: ['token'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      scopes_supported: [...MANAGEMENT_SCOPES, OPENID_SCOPE],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: algs,
+      access_token_signing_alg_values_supported: algs,
+      service_documentation: `${issuer}/docs`,
+    };
+  };
+
+  const cached = (seconds: number) => `public, max-age=${seconds}`;
+  router.get(
+    ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'],
+    (_req, res, next) => {
+      metadata()
+        .then((body) => res.setHeader('Cache-Control', cached(300)).json(body))
+        .catch(next);
+    },
+  );
+  router.get('/.well-known/jwks.json', (_req, res, next) => {
+    deps.keys
+      .current()
+      .then((jwks) => res.setHeader('Cache-Control', cached(60)).json(jwks))
+      .catch(next);
+  });
+  router.get('/.well-known/oauth-protected-resource', (_req, res) => {
+    res.setHeader('Cache-Control', cached(300)).json({
+      resource: audience,
+      authorization_servers: [issuer],
+      bearer_methods_supported: ['header'],
+      scopes_supported: [...MANAGEMENT_SCOPES],
+    });
+  });
+  return router;
+}

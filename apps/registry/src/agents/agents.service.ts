@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { POOL, SERVICE_CONFIG } from '@agentidp/nest-kit';
+import { DomainError, withTransaction, type NewOutboxEvent, type Pool } from '@agentidp/shared';
+import type { RegistryConfig } from '../config';
+import { conflictOnUniqueViolation } from '../common/database';
+import { recordEvents } from '../common/events';
+import type { Tenant } from '../common/tenant';
+import { RevocationPublisher } from '../revocation/revocation.publisher';
+import {
+  parseAgentId,
+  parseCreateAgent,
+  parseListAgents,
+  parseUpdateAgent,
+  type CreateAgentInput,
+  type ListAgentsInput,
+  type UpdateAgentInput,
+} from './agents.input';
+import { AgentsRepository } from './agents.repository';
+import type { AgentPage, AgentRecord } from './agents.types';
+import { agentDid } from './did';
+
+/** Agent lifecycle rules: register, list, read, update (suspend/reactivate), decommission. */
+@Injectable()
+export class AgentsService {
+  constructor(
+    @Inject(POOL) private readonly pool: Pool,
+    @Inject(SERVICE_CONFIG) private readonly config: RegistryConfig,
+    private readonly agents: AgentsRepository,
+    private readonly revocations: RevocationPublisher,
+  ) {}
+
+  /** Registers an agent in the caller's organization; its DID is derived from its new id. */
+  async create(tenant: Tenant, input: CreateAgentInput): Promise<AgentRecord> {
+    const fields = parseCreateAgent(input);
+    const agentId = randomUUID();
+    const { organizationId } = tenant;
+    // TODO(tiers): enforce the tier's agent limit (api.md: 429 tier_limit_exceeded) once billing
+    // owns tiers; role 'agent' and status <> 'decommissioned' are what counts.
+    try {
+      return await withTransaction(this.pool, async (tx) => {
+        const agent = await this.agents.insert(tx, {
+          ...fields,
+          agentId,
+          organizationId,
+          role: 'agent',
+          did: agentDid(this.config.didWebDomain, agentId),
+          createdAt: new Date(),
+        });
+        await recordEvents(tx, [
+          {
+            action: 'agent.created',
+            organizationId,
+            agentId,
+            details: {
+              email: agent.email,
+              agent_type: agent.agentType,
+              version: agent.version,
+              capabilities: agent.capabilities,
+              owner: agent.owner,
+              deployment_env: agent.deploymentEnv,
+              did: agent.did,
+            },
+          },
+        ]);
+        return agent;
+      });
+    } catch (error) {
+      return conflictOnUniqueViolation(error, {
+        agents_org_email_key: 'An agent with this email already exists in the organization',
+      });
+    }
+  }
+
+  /** One page of the organization's agents, newest first. */
+  async list(tenant: Tenant, input: ListAgentsInput): Promise<AgentPage> {
+    const query = parseListAgents(input);
+    const rows = await this.agents.list(tenant.organizationId, query);
+    const agents = rows.slice(0, query.limit);
+    const last = agents[agents.length - 1];
+    const more = rows.length > query.limit && last !== undefined;
+    return { agents, next: more ? { createdAt: last.createdAt, agentId: last.agentId } : undefined };
+  }
+
+  async get(tenant: Tenant, agentId: string): Promise<AgentRecord> {
+    const id = parseAgentId(agentId);
+    const agent = await this.agents.find(tenant.organizationId, id);
+    if (!agent) throw agentNotFound();
+    return agent;
+  }
+
+  /**
+   * Applies the named fields. Suspending revokes every token issued to the agent so far (the
+   * store key is written before the commit); reactivating lets it obtain new tokens again.
+   */
+  async update(tenant: Tenant, input: UpdateAgentInput): Promise<AgentRecord> {
+    const { agentId, changes, fields } = parseUpdateAgent(input);
+    const { organizationId } = tenant;
+    return withTransaction(this.pool, async (tx) => {
+      const current = await this.agents.find(organizationId, agentId, { db: tx, forUpdate: true });
+      if (!current) throw agentNotFound();
+      assertNotDecommissioned(current);
+      const suspending = changes.status === 'suspended' && current.status !== 'suspended';
+      const reactivating = changes.status === 'active' && current.status === 'suspended';
+      if (suspending) assertNotOrgAdmin(current, 'suspended');
+
+      const now = new Date();
+      const updated = await this.agents.update(
+        tx,
+        organizationId,
+        agentId,
+        suspending ? { ...changes, tokensRevokedAt: now } : changes,
+        now,
+      );
+      const events: NewOutboxEvent[] = [
+        { action: 'agent.updated', organizationId, agentId, details: { fields } },
+      ];
+      if (suspending) {
+        await this.revocations.revokeAgent(agentId, now);
+        events.push({
+          action: 'agent.suspended',
+          organizationId,
+          agentId,
+          details: { tokens_revoked_at: now },
+        });
+      }
+      if (reactivating) events.push({ action: 'agent.reactivated', organizationId, agentId, details: {} });
+      await recordEvents(tx, events);
+      return updated;
+    });
+  }
+
+  /**
+   * Irreversible: the agent stays readable with status decommissioned, every credential that still
+   * works is revoked and every token issued so far is rejected.
+   */
+  async decommission(tenant: Tenant, agentId: string): Promise<AgentRecord> {
+    const id = parseAgentId(agentId);
+    const { organizationId } = tenant;
+    return withTransaction(this.pool, async (tx) => {
+      const current = await this.agents.find(organizationId, id, { db: tx, forUpdate: true });
+      if (!current) throw agentNotFound();
+      assertNotDecommissioned(current);
+      assertNotOrgAdmin(current, 'decommissioned');
+
+      const now = new Date();
+      const agent = await this.agents.update(
+        tx,
+        organizationId,
+        id,
+        { status: 'decommissioned', tokensRevokedAt: now },
+        now,
+      );
+      const revoked = await this.agents.revokeCredentials(tx, organizationId, id, now);
+      await Promise.all([
+        this.revocations.revokeAgent(id, now),
+        ...revoked.map((c) => this.revocations.revokeClient(c.clientId, now, now)),
+      ]);
+      await recordEvents(tx, [
+        {
+          action: 'agent.decommissioned',
+          organizationId,
+          agentId: id,
+          details: { previous_status: current.status, revoked_credentials: revoked.length },
+        },
+        ...revoked.map((c): NewOutboxEvent => ({
+          action: 'credential.revoked',
+          organizationId,
+          agentId: id,
+          details: { credential_id: c.credentialId, client_id: c.clientId, reason: 'agent_decommissioned' },
+        })),
+      ]);
+      return agent;
+    });
+  }
+}
+
+export function agentNotFound(): DomainError {
+  // The same answer whether the agent is missing or belongs to another organization.
+  return new DomainError('not_found', 'Agent not found');
+}
+
+export function assertNotDecommissioned(agent: AgentRecord): void {
+  if (agent.status === 'decommissioned') {
+    throw new DomainError('agent_decommissioned', 'The agent is decommissioned and cannot be changed');
+  }
+}
+
+/** The org-admin agent is the organization's way in: suspending or decommissioning it would lock it out. */
+function assertNotOrgAdmin(agent: AgentRecord, what: 'suspended' | 'decommissioned'): void {
+  if (agent.role === 'admin') {
+    throw new DomainError(
+      'forbidden',
+      `The organization's admin agent cannot be ${what}: the organization would lock itself out`,
+    );
+  }
+}

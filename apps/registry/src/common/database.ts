@@ -1,0 +1,31 @@
+import { DomainError, type Pool, type PoolClient } from '@agentidp/shared';
+
+/** What a repository runs SQL on: the pool, or the client of an open transaction. */
+export type Queryable = Pool | PoolClient;
+
+interface PgError {
+  code?: unknown;
+  constraint?: unknown;
+}
+
+/** Whether `error` is Postgres' unique_violation (23505), optionally of one named constraint. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const pg = error as PgError;
+  if (pg.code !== '23505') return false;
+  return constraint === undefined || pg.constraint === undefined || pg.constraint === constraint;
+}
+
+/**
+ * Maps a unique violation to `conflict` with the message of its constraint; anything else is
+ * rethrown as is (and becomes internal_error at the filter).
+ */
+export function conflictOnUniqueViolation(error: unknown, messages: Record<string, string>): never {
+  if (isUniqueViolation(error)) {
+    const constraint = (error as PgError).constraint;
+    const message =
+      (typeof constraint === 'string' ? messages[constraint] : undefined) ?? 'The resource already exists';
+    throw new DomainError('conflict', message, { cause: error });
+  }
+  throw error;
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { CAPABILITY_PATTERN } from './scopes';
+
+/**
+ * Field rules of agents and credentials (api.md "Agents", "Credentials"). The gateway composes its
+ * request schemas from these and the registry checks the same rules on every RPC, so HTTP and gRPC
+ * callers meet one definition.
+ */
+export const AGENT_STATUSES = ['active', 'suspended', 'decommissioned'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+export const DEPLOYMENT_ENVS = ['development', 'staging', 'production'] as const;
+export type DeploymentEnv = (typeof DEPLOYMENT_ENVS)[number];
+
+export const CREDENTIAL_STATUSES = ['active', 'revoked', 'expired'] as const;
+export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number];
+
+/** Semantic Versioning 2.0.0, the regular expression suggested at semver.org. */
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+export const METADATA_MAX_BYTES = 16 * 1024;
+export const MAX_CAPABILITIES = 100;
+export const MAX_GRACE_PERIOD_SECONDS = 86_400;
+
+export const agentFields = {
+  email: z.email({ message: 'must be an email address' }).max(254),
+  agentType: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,63}$/, { message: 'must be 1-64 lower-case letters, digits or dashes' }),
+  version: z.string().max(64).regex(SEMVER, { message: 'must be a semantic version, e.g. 1.2.3' }),
+  capabilities: z
+    .array(z.string().regex(CAPABILITY_PATTERN, { message: 'must be resource:action, e.g. documents:read' }))
+    .min(1, { message: 'must list at least one capability' })
+    .max(MAX_CAPABILITIES),
+  owner: z.string().trim().min(1).max(128),
+  deploymentEnv: z.enum(DEPLOYMENT_ENVS, { message: `must be one of ${DEPLOYMENT_ENVS.join(', ')}` }),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES, {
+      message: `must be at most ${METADATA_MAX_BYTES} bytes as JSON`,
+    }),
+  /** Only these two can be set by PATCH; decommissioning is DELETE. */
+  settableStatus: z.enum(['active', 'suspended'], { message: 'must be active or suspended' }),
+};
+
+export const organizationFields = {
+  name: z.string().trim().min(1).max(255),
+  slug: z
+    .string()
+    .max(64)
+    .regex(/^[a-z0-9](-?[a-z0-9])*$/, {
+      message: 'must be lower-case letters and digits, single dashes between them',
+    }),
+};
+
+export const credentialFields = {
+  scopes: z.array(z.string().min(1).max(130)).max(MAX_CAPABILITIES + 10),
+  gracePeriodSeconds: z.number().int().min(0).max(MAX_GRACE_PERIOD_SECONDS),
+};
+
+export const uuid = z.uuid({ message: 'must be a UUID' });

@@ -1,0 +1,4 @@
+export * from './fields';
+export * from './revocation';
+export * from './scopes';
+export * from './secrets';

@@ -1,0 +1,46 @@
+import { isRevoked, newTokenId, revocationKeys, revocationTtlMs, tokenIdTime } from './revocation';
+
+describe('revocation', () => {
+  const now = Date.parse('2026-11-23T12:00:00.000Z');
+  const token = { jti: newTokenId(now - 1_000), clientId: 'c1', agentId: 'a1' };
+
+  it('token ids are UUIDv7 carrying their issue time in ms', () => {
+    expect(token.jti).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    expect(tokenIdTime(token.jti)).toBe(now - 1_000);
+    expect(tokenIdTime('not-a-uuid')).toBeUndefined();
+    expect(tokenIdTime('3b241101-e2bb-4255-8caf-4136c566a962')).toBeUndefined(); // v4
+  });
+
+  it('keys are jti, client, agent in that order', () => {
+    expect(revocationKeys(token)).toEqual([`rev:jti:${token.jti}`, 'rev:client:c1', 'rev:agent:a1']);
+  });
+
+  it('no entries: not revoked', () => {
+    expect(isRevoked([null, null, null], token, now)).toBe(false);
+  });
+
+  it('a revoked jti is revoked', () => {
+    expect(isRevoked([String(now), null, null], token, now)).toBe(true);
+  });
+
+  it('a client revocation applies from its effective time (grace period)', () => {
+    expect(isRevoked([null, String(now + 5_000), null], token, now)).toBe(false);
+    expect(isRevoked([null, String(now), null], token, now)).toBe(true);
+    expect(isRevoked([null, String(now - 1), null], token, now)).toBe(true);
+  });
+
+  it('an agent revocation rejects tokens issued up to it, not after a reactivation', () => {
+    expect(isRevoked([null, null, String(now - 1_000)], token, now)).toBe(true);
+    expect(isRevoked([null, null, String(now - 500)], token, now)).toBe(true);
+    expect(isRevoked([null, null, String(now - 1_001)], token, now)).toBe(false);
+  });
+
+  it('a token id without a time counts as issued before any agent revocation (fail closed)', () => {
+    expect(isRevoked([null, null, String(now - 10_000)], { ...token, jti: 'legacy' }, now)).toBe(true);
+  });
+
+  it('keys outlive every token they concern', () => {
+    expect(revocationTtlMs(3600)).toBeGreaterThan(3_600_000);
+    expect(revocationTtlMs(3600, 5_000)).toBe(revocationTtlMs(3600) + 5_000);
+  });
+});
