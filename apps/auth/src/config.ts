@@ -1,14 +1,6 @@
 import { z } from 'zod';
-import { serviceEnvSchema, type ServiceConfig } from '@agentidp/nest-kit';
-import {
-  parseEnv,
-  secretKey,
-  tokenShape,
-  toStackConfig,
-  toTokenConfig,
-  type Env,
-  type TokenConfig,
-} from '@agentidp/shared';
+import { serviceEnvSchema, toServiceConfig, type ServiceConfig } from '@agentidp/nest-kit';
+import { parseEnv, secretKey, tokenShape, toTokenConfig, type Env, type TokenConfig } from '@agentidp/shared';
 
 /** Signing algorithms auth can issue with (architecture.md "Decisions": ES256 default, RS256 option). */
 export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
@@ -36,11 +28,8 @@ export interface AuthConfig extends ServiceConfig {
 export function loadAuthConfig(env: Env): AuthConfig {
   const parsed = parseEnv(authEnvSchema, env);
   return {
-    ...toStackConfig(parsed),
+    ...toServiceConfig('auth', parsed),
     name: 'auth',
-    databaseUrl: parsed.DATABASE_URL,
-    redisUrl: parsed.REDIS_URL,
-    dbPoolMax: parsed.DB_POOL_MAX,
     token: toTokenConfig(parsed),
     jwtAlg: parsed.JWT_ALG,
     keyEncryptionKey: Buffer.from(parsed.KEY_ENCRYPTION_KEY, 'base64'),

@@ -430,6 +430,23 @@ describe('identity core through the gateway', () => {
       }
       const signup = await api.request('POST', '/api/v1/organizations', { raw: '[1,' });
       expect(signup.status).toBe(400);
+      // DELETE routes take no body, but a broken or unexpected one is still a clear 4xx.
+      for (const path of [
+        `/api/v1/agents/${agentId}`,
+        `/api/v1/agents/${agentId}/credentials/${credentialId}`,
+      ]) {
+        const broken = await api.request('DELETE', path, { token: org.adminToken, raw: '{"x":' });
+        expect([path, broken.status, broken.body.code]).toEqual([path, 400, 'validation_error']);
+        const unexpected = await api.request('DELETE', path, {
+          token: org.adminToken,
+          json: { force: true },
+        });
+        expect([path, unexpected.status, unexpected.body.code]).toEqual([path, 400, 'validation_error']);
+      }
+      const bigSignup = await api.request('POST', '/api/v1/organizations', {
+        raw: JSON.stringify({ name: 'n'.repeat(1_100_000) }),
+      });
+      expect(bigSignup.status).toBe(413);
     });
 
     // [method, path ({agent} and {credential} are filled in), body, field the error must name]
@@ -462,6 +479,9 @@ describe('identity core through the gateway', () => {
       ['POST', '/api/v1/agents/00000000-0000-0000-0000-00000000000g/credentials', 'agent_id', {}],
       ['POST', '/api/v1/organizations', 'slug', { name: 'x', slug: 'Not A Slug' }],
       ['POST', '/api/v1/organizations', 'name', { name: 7, slug: 'fine-slug' }],
+      ['DELETE', '/api/v1/agents/123', 'agent_id', undefined],
+      ['DELETE', '/api/v1/agents/{agent}/credentials/nope', 'credential_id', undefined],
+      ['GET', '/api/v1/agents/not-a-uuid/credentials', 'agent_id', undefined],
     ];
 
     it.each(cases)('%s %s → 400 naming %s', async (method, template, field, json) => {

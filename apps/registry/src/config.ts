@@ -1,14 +1,6 @@
 import { z } from 'zod';
-import { serviceEnvSchema, type ServiceConfig } from '@agentidp/nest-kit';
-import {
-  parseEnv,
-  secretKey,
-  tokenShape,
-  toStackConfig,
-  toTokenConfig,
-  type Env,
-  type TokenConfig,
-} from '@agentidp/shared';
+import { serviceEnvSchema, toServiceConfig, type ServiceConfig } from '@agentidp/nest-kit';
+import { parseEnv, secretKey, tokenShape, toTokenConfig, type Env, type TokenConfig } from '@agentidp/shared';
 
 /** A did:web method-specific id: a host name, its port percent-encoded (`localhost%3A3000`). */
 const DID_WEB_DOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(%3a[0-9]{1,5})?$/i;
@@ -40,11 +32,7 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
   const parsed = parseEnv(registryEnvSchema, env);
   const token = toTokenConfig(parsed);
   return {
-    ...toStackConfig(parsed),
-    name: 'registry',
-    databaseUrl: parsed.DATABASE_URL,
-    redisUrl: parsed.REDIS_URL,
-    dbPoolMax: parsed.DB_POOL_MAX,
+    ...toServiceConfig('registry', parsed),
     token,
     secretPepper: parsed.SECRET_PEPPER,
     didWebDomain: parsed.DID_WEB_DOMAIN ?? didWebDomainOf(token.issuer),

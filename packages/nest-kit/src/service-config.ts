@@ -22,7 +22,14 @@ export const serviceEnvSchema = z.object({ ...stackShape, ...databaseShape, ...s
 
 /** Parses the environment of one service (throws ConfigError naming the bad variables). */
 export function loadServiceConfig(name: ServiceName, env: Env): ServiceConfig {
-  const parsed = parseEnv(serviceEnvSchema, env);
+  return toServiceConfig(name, parseEnv(serviceEnvSchema, env));
+}
+
+/**
+ * The common part of a service's config from a parsed environment. Services with settings of
+ * their own extend `serviceEnvSchema.shape`, parse once, and spread this beside their fields.
+ */
+export function toServiceConfig(name: ServiceName, parsed: z.output<typeof serviceEnvSchema>): ServiceConfig {
   return {
     ...toStackConfig(parsed),
     name,
