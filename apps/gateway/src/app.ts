@@ -2,7 +2,8 @@ import cors from 'cors';
 import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
 import type { KeyValueStore, Logger, Registry } from '@agentidp/shared';
-import { resourceRoutes } from './api/routes';
+import { IDENTITY_ROUTES } from './api/identity.routes';
+import { mountRoutes } from './api/route-table';
 import { signup } from './api/signup';
 import { authenticate } from './auth/authenticate';
 import { KeySet } from './auth/key-set';
@@ -24,7 +25,7 @@ export interface GatewayDeps {
   logger: Logger;
   store: KeyValueStore;
   metrics: Registry;
-  clients: Pick<ServiceClients, 'health' | 'registry' | 'auth'>;
+  clients: Omit<ServiceClients, 'close'>;
 }
 
 /**
@@ -78,7 +79,10 @@ export function createApp(deps: GatewayDeps): Express {
   api.use(requireJson());
   api.use(express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }));
   api.post('/organizations', signup({ config: deps.config.signup, store: deps.store, registry }));
-  api.use(resourceRoutes(registry, authenticate({ keys, store: deps.store, token: deps.config.token })));
+  const { health: _health, ...apiClients } = deps.clients;
+  const bearer = authenticate({ keys, store: deps.store, token: deps.config.token });
+  // Authenticated route tables; each row names its scope.
+  api.use(mountRoutes(IDENTITY_ROUTES, { clients: apiClients, store: deps.store, authenticate: bearer }));
   app.use('/api/v1', api);
 
   app.use(notFound());

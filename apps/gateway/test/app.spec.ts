@@ -3,6 +3,7 @@ import express from 'express';
 import request from 'supertest';
 import type { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
 import { HealthCheckResponse_ServingStatus as ServingStatus } from '@agentidp/proto/grpc/grpc/health/v1/health';
+import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import {
@@ -56,7 +57,8 @@ function buildApp(perService: Partial<Record<ServiceName, Answers>> = {}, store 
   // Registry and auth are not reached by these tests: their channels point at a closed port.
   const registry = new RegistryServiceClient('127.0.0.1:1', INSECURE);
   const auth = new AuthServiceClient('127.0.0.1:1', INSECURE);
-  clients.push(registry, auth);
+  const audit = new AuditServiceClient('127.0.0.1:1', INSECURE);
+  clients.push(registry, auth, audit);
   const app = createApp({
     config: {
       corsOrigin: ['http://localhost:3001'],
@@ -71,7 +73,7 @@ function buildApp(perService: Partial<Record<ServiceName, Answers>> = {}, store 
     logger: createLogger({ name: 'gateway-test', destination: logs.destination }),
     store,
     metrics: createMetricsRegistry(),
-    clients: { health, registry, auth },
+    clients: { health, registry, auth, audit },
   });
   return { app, logs };
 }

@@ -1,3 +1,4 @@
+import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
@@ -11,6 +12,7 @@ export interface ServiceClients {
   health: Record<ServiceName, HealthClient>;
   registry: RegistryServiceClient;
   auth: AuthServiceClient;
+  audit: AuditServiceClient;
   close(): void;
 }
 
@@ -20,12 +22,14 @@ export function createServiceClients(peers: Record<ServiceName, string>): Servic
   ) as Record<ServiceName, HealthClient>;
   const registry = new RegistryServiceClient(peers.registry, INSECURE, CHANNEL_OPTIONS);
   const auth = new AuthServiceClient(peers.auth, INSECURE, CHANNEL_OPTIONS);
+  const audit = new AuditServiceClient(peers.audit, INSECURE, CHANNEL_OPTIONS);
   return {
     health,
     registry,
     auth,
+    audit,
     close() {
-      for (const client of [...Object.values(health), registry, auth]) client.close();
+      for (const client of [...Object.values(health), registry, auth, audit]) client.close();
     },
   };
 }

@@ -1,9 +1,6 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
-import { callUnary, type ManagementScope } from '@agentidp/shared';
-import { requireScope } from '../auth/authenticate';
-import { principalOf, type Principal } from '../auth/principal';
+import { callUnary } from '@agentidp/shared';
 import * as present from './presenters';
+import type { HandlerContext, Reply, RouteSpec } from './route-table';
 import {
   agentIdParam,
   createAgentBody,
@@ -16,29 +13,8 @@ import {
 } from './schemas';
 import { parseInput } from './validate';
 
-interface HandlerContext {
-  req: Request;
-  principal: Principal;
-  registry: RegistryServiceClient;
-}
-
-interface Reply {
-  status: number;
-  body?: unknown;
-}
-
-/**
- * One row per authenticated route: method, path, the scope it requires (`null`: any valid token)
- * and the handler. The table is the single place to read who may call what.
- */
-interface RouteSpec {
-  method: 'get' | 'post' | 'patch' | 'delete';
-  path: string;
-  scope: ManagementScope | null;
-  handle: (ctx: HandlerContext) => Promise<Reply>;
-}
-
-export const ROUTES: readonly RouteSpec[] = [
+/** Organizations, agents and credentials (api.md), served by the registry. */
+export const IDENTITY_ROUTES: readonly RouteSpec[] = [
   { method: 'get', path: '/organizations/me', scope: null, handle: getOwnOrganization },
   { method: 'post', path: '/agents', scope: 'agents:write', handle: createAgent },
   { method: 'get', path: '/agents', scope: 'agents:read', handle: listAgents },
@@ -61,36 +37,14 @@ export const ROUTES: readonly RouteSpec[] = [
   },
 ];
 
-/** Mounts {@link ROUTES} behind `authenticate`: scope check → handler → JSON reply. */
-export function resourceRoutes(registry: RegistryServiceClient, authenticate: RequestHandler): Router {
-  const router = Router();
-  for (const route of ROUTES) {
-    const steps: RequestHandler[] = [authenticate];
-    if (route.scope) steps.push(requireScope(route.scope));
-    steps.push((req, res, next) => {
-      route
-        .handle({ req, principal: principalOf(res), registry })
-        .then((reply) => send(res, reply))
-        .catch(next);
-    });
-    router[route.method](route.path, ...steps);
-  }
-  return router;
-}
-
-function send(res: Response, reply: Reply): void {
-  if (reply.body === undefined) res.status(reply.status).end();
-  else res.status(reply.status).json(reply.body);
-}
-
 // ── Handlers: parse → call → present ─────────────────────────────────────────────────────────
 
-async function getOwnOrganization({ registry }: HandlerContext): Promise<Reply> {
+async function getOwnOrganization({ clients: { registry } }: HandlerContext): Promise<Reply> {
   const response = await callUnary(registry.getOrganization.bind(registry), {});
   return { status: 200, body: present.organization(response.organization) };
 }
 
-async function createAgent({ req, registry }: HandlerContext): Promise<Reply> {
+async function createAgent({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
   const body = parseInput(createAgentBody, req.body ?? {}, 'request body');
   const response = await callUnary(registry.createAgent.bind(registry), {
     email: body.email,
@@ -104,7 +58,7 @@ async function createAgent({ req, registry }: HandlerContext): Promise<Reply> {
   return { status: 201, body: present.agent(response.agent) };
 }
 
-async function listAgents({ req, registry }: HandlerContext): Promise<Reply> {
+async function listAgents({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
   const query = parseInput(listAgentsQuery, req.query, 'query');
   const response = await callUnary(registry.listAgents.bind(registry), {
     limit: query.limit ?? 0,
@@ -120,7 +74,7 @@ async function listAgents({ req, registry }: HandlerContext): Promise<Reply> {
   };
 }
 
-async function getAgent({ req, registry }: HandlerContext): Promise<Reply> {
+async function getAgent({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
   const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
   const response = await callUnary(registry.getAgent.bind(registry), { agentId });
   return { status: 200, body: present.agent(response.agent) };
@@ -136,7 +90,7 @@ const UPDATE_FIELDS: Record<string, string> = {
   status: 'status',
 };
 
-async function updateAgent({ req, registry }: HandlerContext): Promise<Reply> {
+async function updateAgent({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
   const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
   const body = parseInput(updateAgentBody, req.body ?? {}, 'request body');
   const response = await callUnary(registry.updateAgent.bind(registry), {
@@ -152,14 +106,14 @@ async function updateAgent({ req, registry }: HandlerContext): Promise<Reply> {
   return { status: 200, body: present.agent(response.agent) };
 }
 
-async function decommissionAgent({ req, registry }: HandlerContext): Promise<Reply> {
+async function decommissionAgent({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
   const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
   parseInput(emptyBody, req.body ?? {}, 'request body');
   await callUnary(registry.decommissionAgent.bind(registry), { agentId });
   return { status: 204 };
 }
 
-async function createCredential({ req, registry }: HandlerContext): Promise<Reply> {
+async function createCredential({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
   const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
   const body = parseInput(createCredentialBody, req.body ?? {}, 'request body');
   const expiresAt = body.expires_at ? new Date(body.expires_at) : undefined;
@@ -171,13 +125,13 @@ async function createCredential({ req, registry }: HandlerContext): Promise<Repl
   return { status: 201, body: present.issuedCredential(response.issued) };
 }
 
-async function listCredentials({ req, registry }: HandlerContext): Promise<Reply> {
+async function listCredentials({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
   const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
   const response = await callUnary(registry.listCredentials.bind(registry), { agentId });
   return { status: 200, body: { data: response.credentials.map(present.credential), next_cursor: null } };
 }
 
-async function rotateCredential({ req, registry }: HandlerContext): Promise<Reply> {
+async function rotateCredential({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
   const { agent_id: agentId, credential_id: credentialId } = parseInput(credentialParams, req.params, 'path');
   const body = parseInput(rotateCredentialBody, req.body ?? {}, 'request body');
   const response = await callUnary(registry.rotateCredential.bind(registry), {
@@ -188,7 +142,7 @@ async function rotateCredential({ req, registry }: HandlerContext): Promise<Repl
   return { status: 201, body: present.issuedCredential(response.issued) };
 }
 
-async function revokeCredential({ req, registry }: HandlerContext): Promise<Reply> {
+async function revokeCredential({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
   const { agent_id: agentId, credential_id: credentialId } = parseInput(credentialParams, req.params, 'path');
   parseInput(emptyBody, req.body ?? {}, 'request body');
   await callUnary(registry.revokeCredential.bind(registry), { agentId, credentialId });

@@ -1,0 +1,59 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { KeyValueStore, ManagementScope } from '@agentidp/shared';
+import { requireScope } from '../auth/authenticate';
+import { principalOf, type Principal } from '../auth/principal';
+import type { ServiceClients } from '../clients';
+
+/** What a handler gets: the request, who is calling, and the service clients. */
+export interface HandlerContext {
+  req: Request;
+  principal: Principal;
+  clients: ApiClients;
+  store: KeyValueStore;
+}
+
+export type ApiClients = Omit<ServiceClients, 'health' | 'close'>;
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One row per authenticated route: method, path (under /api/v1), the scope it requires (`null`:
+ * any valid token) and the handler (parse → call → present). Tables like this are the single
+ * place to read who may call what.
+ */
+export interface RouteSpec {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  path: string;
+  scope: ManagementScope | null;
+  handle: (ctx: HandlerContext) => Promise<Reply>;
+}
+
+/** Mounts route tables behind `authenticate`: scope check → handler → JSON reply. */
+export function mountRoutes(
+  routes: readonly RouteSpec[],
+  deps: { clients: ApiClients; store: KeyValueStore; authenticate: RequestHandler },
+): Router {
+  const router = Router();
+  for (const route of routes) {
+    const steps: RequestHandler[] = [deps.authenticate];
+    if (route.scope) steps.push(requireScope(route.scope));
+    steps.push((req, res, next) => {
+      route
+        .handle({ req, principal: principalOf(res), clients: deps.clients, store: deps.store })
+        .then((reply) => send(res, reply))
+        .catch(next);
+    });
+    router[route.method](route.path, ...steps);
+  }
+  return router;
+}
+
+function send(res: Response, reply: Reply): void {
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (reply.body === undefined) res.status(reply.status).end();
+  else res.status(reply.status).json(reply.body);
+}
