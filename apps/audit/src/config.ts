@@ -1,9 +1,70 @@
-import { loadServiceConfig, type ServiceConfig } from '@agentidp/nest-kit';
-import type { Env } from '@agentidp/shared';
+import { z } from 'zod';
+import { serviceEnvSchema, toServiceConfig, type ServiceConfig } from '@agentidp/nest-kit';
+import { flag, parseEnv, port, positiveInt, secretKey, type Env } from '@agentidp/shared';
 
-export type AuditConfig = ServiceConfig;
+/** Default port of audit's own Prometheus endpoint (`GET /metrics`). */
+export const DEFAULT_AUDIT_METRICS_PORT = 9464;
+
+const BROKER = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
+
+const auditEnvSchema = z.object({
+  ...serviceEnvSchema.shape,
+  // No default: with a key from the source tree anyone could rebuild an edited chain.
+  AUDIT_HMAC_KEY: secretKey(32),
+  ANALYTICS_ENABLED: flag(true),
+  COMPLIANCE_ENABLED: flag(true),
+  // How often every organization's chain is recomputed (agentidp_audit_chain_integrity).
+  AUDIT_VERIFY_INTERVAL_MS: positiveInt(3_600_000),
+  AUDIT_METRICS_PORT: port(DEFAULT_AUDIT_METRICS_PORT),
+  KAFKA_BROKERS: z
+    .string()
+    .refine((value) => value.split(',').every((b) => BROKER.test(b.trim())), {
+      message: 'must be a comma-separated list of host:port',
+    })
+    .optional(),
+  KAFKA_TOPIC: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, { message: 'must be a Kafka topic name' })
+    .default('agentidp.audit.events'),
+  KAFKA_CLIENT_ID: z.string().min(1).max(128).default('agentidp-audit'),
+});
+
+export interface KafkaConfig {
+  brokers: string[];
+  topic: string;
+  clientId: string;
+}
+
+export interface AuditConfig extends ServiceConfig {
+  name: 'audit';
+  /** Raw bytes of AUDIT_HMAC_KEY (≥ 32): the key of every chain hash. Never log the config object. */
+  hmacKey: Buffer;
+  analyticsEnabled: boolean;
+  complianceEnabled: boolean;
+  verifyIntervalMs: number;
+  /** Port of audit's own `/metrics` listener, on the gRPC host interface. */
+  metricsPort: number;
+  /** Present when KAFKA_BROKERS is set: appended events are also produced to this topic. */
+  kafka?: KafkaConfig;
+}
 
 /** Parses the audit service's environment (throws ConfigError naming the bad variables). */
 export function loadAuditConfig(env: Env): AuditConfig {
-  return loadServiceConfig('audit', env);
+  const parsed = parseEnv(auditEnvSchema, env);
+  return {
+    ...toServiceConfig('audit', parsed),
+    name: 'audit',
+    hmacKey: Buffer.from(parsed.AUDIT_HMAC_KEY, 'base64'),
+    analyticsEnabled: parsed.ANALYTICS_ENABLED,
+    complianceEnabled: parsed.COMPLIANCE_ENABLED,
+    verifyIntervalMs: parsed.AUDIT_VERIFY_INTERVAL_MS,
+    metricsPort: parsed.AUDIT_METRICS_PORT,
+    kafka: parsed.KAFKA_BROKERS
+      ? {
+          brokers: parsed.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+          topic: parsed.KAFKA_TOPIC,
+          clientId: parsed.KAFKA_CLIENT_ID,
+        }
+      : undefined,
+  };
 }

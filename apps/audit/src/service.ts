@@ -2,13 +2,21 @@ import * as path from 'node:path';
 import type { ServiceDefinition } from '@agentidp/nest-kit';
 import { AUDIT_PROTO } from '@agentidp/proto';
 import { AGENTID_AUDIT_V1_PACKAGE_NAME } from '@agentidp/proto/nest/agentid/audit/v1/audit';
+import { AnalyticsModule } from './analytics/analytics.module';
+import { ComplianceModule } from './compliance/compliance.module';
 import { EventsModule } from './events/events.module';
+import { LogModule } from './log/log.module';
+import { MetricsModule } from './metrics/metrics.module';
 
-/** The audit service: event intake (every outbox relay's sink). It has no outbox of its own. */
+/**
+ * The audit service: every outbox relay's sink. It stores events in per-organization hash
+ * chains, serves queries, verification, analytics and compliance, and serves its own /metrics.
+ * It has no outbox of its own.
+ */
 export const auditService: ServiceDefinition = {
   name: 'audit',
   api: { packageName: AGENTID_AUDIT_V1_PACKAGE_NAME, protoFile: AUDIT_PROTO },
   migrationsDir: path.resolve(__dirname, '..', 'migrations'),
-  imports: [EventsModule],
+  imports: [MetricsModule, EventsModule, LogModule, AnalyticsModule, ComplianceModule],
   outbox: false,
 };

@@ -47,6 +47,8 @@ describe('AuditService.AppendEvents over gRPC', () => {
         DATABASE_URL: database.url,
         GRPC_HOST: '127.0.0.1',
         AUDIT_GRPC_PORT: String(port),
+        AUDIT_METRICS_PORT: String(await freePort()),
+        AUDIT_HMAC_KEY: Buffer.alloc(32, 3).toString('base64'),
         LOG_LEVEL: 'silent',
       }),
       store,

@@ -37,6 +37,23 @@ describe(loadAuthConfig.name, () => {
     ).toThrow(/KEY_ENCRYPTION_KEY: must be base64 of at least 32 random bytes/);
   });
 
+  it('rotates every 90 days with a 24 h grace by default; the grace is never shorter than the token TTL', () => {
+    expect(loadAuthConfig(base).keyRotation).toEqual({ rotationDays: 90, graceSeconds: 86_400 });
+    expect(
+      loadAuthConfig({ ...base, SIGNING_KEY_ROTATION_DAYS: '0', SIGNING_KEY_GRACE_HOURS: '0.5' }).keyRotation,
+    ).toEqual({ rotationDays: 0, graceSeconds: 3_600 });
+    expect(
+      loadAuthConfig({ ...base, SIGNING_KEY_GRACE_HOURS: '2', ACCESS_TOKEN_TTL_SECONDS: '600' }).keyRotation
+        .graceSeconds,
+    ).toBe(7_200);
+    expect(() => loadAuthConfig({ ...base, SIGNING_KEY_ROTATION_DAYS: '1.5' })).toThrow(
+      /SIGNING_KEY_ROTATION_DAYS: must be a whole number of days/,
+    );
+    expect(() => loadAuthConfig({ ...base, SIGNING_KEY_GRACE_HOURS: '-1' })).toThrow(
+      /SIGNING_KEY_GRACE_HOURS: must be a number of hours/,
+    );
+  });
+
   it('accepts only the algorithms it can sign with', () => {
     expect(() => loadAuthConfig({ ...base, JWT_ALG: 'HS256' })).toThrow(ConfigError);
     expect(() => loadAuthConfig({ ...base, JWT_ALG: 'HS256' })).toThrow(

@@ -13,7 +13,30 @@ const authEnvSchema = z.object({
   // tree. The embedded launcher supplies a development value of its own.
   KEY_ENCRYPTION_KEY: secretKey(32),
   JWT_ALG: z.enum(SIGNING_ALGS, { message: `must be one of ${SIGNING_ALGS.join(', ')}` }).default('ES256'),
+  // 0 turns scheduled rotation off (on-demand rotation still works).
+  SIGNING_KEY_ROTATION_DAYS: z.coerce
+    .number({ message: 'must be a whole number of days between 0 and 3650' })
+    .int({ message: 'must be a whole number of days between 0 and 3650' })
+    .min(0, { message: 'must be a whole number of days between 0 and 3650' })
+    .max(3650, { message: 'must be a whole number of days between 0 and 3650' })
+    .default(90),
+  SIGNING_KEY_GRACE_HOURS: z.coerce
+    .number({ message: 'must be a number of hours between 0 and 8760' })
+    .min(0, { message: 'must be a number of hours between 0 and 8760' })
+    .max(8760, { message: 'must be a number of hours between 0 and 8760' })
+    .default(24),
 });
+
+/** What signing-key rotation is configured with. */
+export interface KeyRotationConfig {
+  /** A current key older than this is rotated by the scheduler; 0: never (on demand only). */
+  rotationDays: number;
+  /**
+   * How long a retired key stays in the JWKS: SIGNING_KEY_GRACE_HOURS, but never less than the
+   * access token TTL, so every token the key signed expires before its key disappears.
+   */
+  graceSeconds: number;
+}
 
 export interface AuthConfig extends ServiceConfig {
   name: 'auth';
@@ -22,6 +45,7 @@ export interface AuthConfig extends ServiceConfig {
   jwtAlg: SigningAlg;
   /** Raw bytes of KEY_ENCRYPTION_KEY (≥ 32). Private signing keys are stored encrypted under it. */
   keyEncryptionKey: Buffer;
+  keyRotation: KeyRotationConfig;
 }
 
 /** Parses the auth service's environment (throws ConfigError naming the bad variables). */
@@ -33,6 +57,13 @@ export function loadAuthConfig(env: Env): AuthConfig {
     token: toTokenConfig(parsed),
     jwtAlg: parsed.JWT_ALG,
     keyEncryptionKey: Buffer.from(parsed.KEY_ENCRYPTION_KEY, 'base64'),
+    keyRotation: {
+      rotationDays: parsed.SIGNING_KEY_ROTATION_DAYS,
+      graceSeconds: Math.max(
+        Math.round(parsed.SIGNING_KEY_GRACE_HOURS * 3600),
+        parsed.ACCESS_TOKEN_TTL_SECONDS,
+      ),
+    },
   };
 }
 
@@ -47,6 +78,7 @@ export function isAuthConfig(config: ServiceConfig): config is AuthConfig {
     'token' in config &&
     'jwtAlg' in config &&
     'keyEncryptionKey' in config &&
+    'keyRotation' in config &&
     Buffer.isBuffer(config.keyEncryptionKey)
   );
 }

@@ -1,13 +1,11 @@
-import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { AuthServiceClient, type IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import { migrateService, type RunningService } from '@agentidp/nest-kit';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { decodeProtectedHeader } from 'jose';
+import { type IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
+import { migrateService } from '@agentidp/nest-kit';
 import {
-  callUnary,
-  CHANNEL_OPTIONS,
   ConfigError,
   fromGrpcError,
-  INSECURE,
+  PLATFORM_ORGANIZATION_ID,
   tokenIdTime,
   type Env,
   type KeyValueStore,
@@ -22,109 +20,22 @@ import {
   type CapturedLogs,
   type TestDatabase,
 } from '@agentidp/shared/testing';
-import { authService, loadAuthConfig, startAuth } from '../src';
+import { authService } from '../src';
 import { FakeRegistry, type FakeCredential } from './fake-registry';
-
-const KEK = Buffer.alloc(32, 9).toString('base64');
-const ISSUER = 'https://idp.example.test';
-const AUDIENCE = 'agentidp-api';
-const TTL = 900;
-const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** One running auth instance and a client dialled at it. */
-interface AuthInstance {
-  service: RunningService;
-  client: AuthServiceClient;
-  close(): Promise<void>;
-}
-
-async function startInstance(options: {
-  databaseUrl: string;
-  registry: FakeRegistry;
-  store: KeyValueStore;
-  env?: Env;
-  logs?: CapturedLogs;
-}): Promise<AuthInstance> {
-  const port = await freePort();
-  const service = await startAuth({
-    config: loadAuthConfig({
-      DATABASE_URL: options.databaseUrl,
-      GRPC_HOST: '127.0.0.1',
-      AUTH_GRPC_PORT: String(port),
-      REGISTRY_GRPC_URL: options.registry.address,
-      // Nothing listens there: events stay in auth.outbox for the assertions.
-      AUDIT_GRPC_URL: `127.0.0.1:${await freePort()}`,
-      KEY_ENCRYPTION_KEY: KEK,
-      ISSUER_URL: ISSUER,
-      TOKEN_AUDIENCE: AUDIENCE,
-      ACCESS_TOKEN_TTL_SECONDS: String(TTL),
-      LOG_LEVEL: options.logs ? 'info' : 'silent',
-      ...options.env,
-    }),
-    store: options.store,
-    logDestination: options.logs?.destination,
-  });
-  const client = new AuthServiceClient(`127.0.0.1:${port}`, INSECURE, CHANNEL_OPTIONS);
-  return {
-    service,
-    client,
-    async close() {
-      client.close();
-      await service.close();
-    },
-  };
-}
-
-function issueToken(
-  client: AuthServiceClient,
-  credential: FakeCredential,
-  overrides: Partial<IssueTokenRequest> = {},
-) {
-  return callUnary(
-    client.issueToken.bind(client),
-    {
-      grantType: 'client_credentials',
-      clientId: credential.clientId,
-      clientSecret: credential.clientSecret,
-      scope: '',
-      clientIp: '203.0.113.7',
-      ...overrides,
-    },
-    { metadata: new Metadata(), deadlineMs: 10_000 },
-  );
-}
-
-async function getJwks(client: AuthServiceClient): Promise<JSONWebKeySet> {
-  const response = await callUnary(client.getJwks.bind(client), {}, { metadata: new Metadata() });
-  return JSON.parse(response.jwksJson) as JSONWebKeySet;
-}
-
-function verify(token: string, jwks: JSONWebKeySet) {
-  return jwtVerify(token, createLocalJWKSet(jwks), { issuer: ISSUER, audience: AUDIENCE, typ: 'at+jwt' });
-}
-
-const rpcError = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (error: ServiceError) => error,
-  );
-
-let sequence = 0;
-function credential(overrides: Partial<FakeCredential> = {}): FakeCredential {
-  sequence += 1;
-  return {
-    clientId: `agidp_client${sequence}`,
-    clientSecret: `agidp_sk_secret-of-client-${sequence}-${'x'.repeat(20)}`,
-    credentialId: `00000000-0000-4000-8000-0000000000${String(sequence).padStart(2, '0')}`,
-    agentId: `00000000-0000-4000-9000-0000000000${String(sequence).padStart(2, '0')}`,
-    organizationId: '00000000-0000-4000-a000-000000000001',
-    scopes: ['documents:read', 'documents:write', 'openid'],
-    ...overrides,
-  };
-}
+import {
+  AUDIENCE,
+  credential,
+  DAY_MS,
+  getJwks,
+  ISSUER,
+  issueToken,
+  rpcError,
+  startInstance,
+  TTL,
+  UUID_V7,
+  verify,
+  type AuthInstance,
+} from './support';
 
 describe('AuthService over gRPC', () => {
   let database: TestDatabase;
@@ -176,6 +87,7 @@ describe('AuthService over gRPC', () => {
       scope: 'documents:read documents:write openid',
       error: '',
       errorDescription: '',
+      idToken: expect.any(String),
     });
     const { payload, protectedHeader } = await verify(response.accessToken, await getJwks(auth.client));
     expect(protectedHeader).toEqual({ alg: 'ES256', kid: expect.any(String), typ: 'at+jwt' });
@@ -235,6 +147,7 @@ describe('AuthService over gRPC', () => {
       scope: '',
       error: 'invalid_scope',
       errorDescription: 'Scope not allowed for this client: admin:orgs',
+      idToken: '',
     });
     await expect(issue(bob, { scope: 'openid' })).resolves.toMatchObject({ error: 'invalid_scope' });
     expect(
@@ -279,6 +192,7 @@ describe('AuthService over gRPC', () => {
         scope: '',
         error: 'invalid_client',
         errorDescription: 'Client authentication failed',
+        idToken: '',
       });
     }
   });
@@ -305,7 +219,7 @@ describe('AuthService over gRPC', () => {
     });
   });
 
-  it('records auth.failed for a known client with the reason and client ip, and nothing for an unknown one', async () => {
+  it('records auth.failed for a known client in its organization, and for an unknown one under the platform id', async () => {
     const carol = registry.add(credential({ organizationId: '00000000-0000-4000-a000-0000000000c0' }));
     await issue(carol, { clientSecret: 'agidp_sk_guess', clientIp: '198.51.100.9' });
     const stranger = credential({ organizationId: '00000000-0000-4000-a000-0000000000d0' });
@@ -319,12 +233,27 @@ describe('AuthService over gRPC', () => {
         organizationId: carol.organizationId,
         agentId: carol.agentId,
         actor: { clientId: carol.clientId, agentId: carol.agentId },
-        details: { client_id: carol.clientId, reason: 'wrong_secret', client_ip: '198.51.100.9' },
+        details: {
+          client_id: carol.clientId,
+          reason: 'wrong_secret',
+          client_ip: '198.51.100.9',
+          endpoint: 'token',
+        },
       }),
     ]);
     expect(
       failures.filter((e) => (e.details as { client_id: string }).client_id === stranger.clientId),
-    ).toEqual([]);
+    ).toEqual([
+      expect.objectContaining({
+        organizationId: PLATFORM_ORGANIZATION_ID,
+        details: {
+          client_id: stranger.clientId,
+          reason: 'unknown_client',
+          client_ip: '198.51.100.10',
+          endpoint: 'token',
+        },
+      }),
+    ]);
     // The unknown client is still visible to operators, in the log.
     const line = logs
       .lines()

@@ -13,6 +13,7 @@ import { KeysService } from '../src/keys/keys.service';
 describe('KeysService start-up race on one database', () => {
   let database: TestDatabase;
   const pools: Pool[] = [];
+  const services: KeysService[] = [];
   const logger = createLogger({ name: 'auth', level: 'silent' });
 
   beforeAll(async () => {
@@ -21,6 +22,8 @@ describe('KeysService start-up race on one database', () => {
   }, 60_000);
 
   afterAll(async () => {
+    // Stop their periodic key checks before their pools go.
+    await Promise.all(services.map((service) => service.onModuleDestroy()));
     await Promise.all(pools.map((pool) => pool.end()));
     await database?.drop();
   });
@@ -37,7 +40,9 @@ describe('KeysService start-up race on one database', () => {
       KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
       JWT_ALG: alg,
     });
-    return new KeysService(new KeysRepository(pool), config, logger);
+    const service = new KeysService(new KeysRepository(pool), config, logger);
+    services.push(service);
+    return service;
   }
 
   async function race(alg: SigningAlg, count: number): Promise<string[]> {

@@ -2,6 +2,11 @@ import cors from 'cors';
 import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
 import type { KeyValueStore, Logger, Registry } from '@agentidp/shared';
+import { ANALYTICS_ROUTES } from './api/analytics.routes';
+import { AUDIT_ROUTES } from './api/audit.routes';
+import { billingWebhook } from './api/billing-webhook';
+import { BILLING_ROUTES } from './api/billing.routes';
+import { COMPLIANCE_ROUTES, complianceControlsRoute } from './api/compliance.routes';
 import { IDENTITY_ROUTES } from './api/identity.routes';
 import { mountRoutes } from './api/route-table';
 import { signup } from './api/signup';
@@ -9,11 +14,16 @@ import { authenticate } from './auth/authenticate';
 import { KeySet } from './auth/key-set';
 import type { ServiceClients } from './clients';
 import type { GatewayConfig } from './config';
+import { createLimits } from './limits/limits';
+import { createTokenMetrics } from './metrics';
 import { errorHandler, notFound } from './middleware/errors';
 import { createHttpMetrics, httpMetrics } from './middleware/metrics';
 import { requestContext } from './middleware/request-context';
 import { requireJson } from './middleware/require-json';
 import { discoveryRoutes } from './oauth/discovery';
+import { introspectionEndpoint } from './oauth/introspection';
+import { OAuthGuard } from './oauth/oauth-guard';
+import { revocationEndpoint } from './oauth/revocation';
 import { oauthErrors, tokenEndpoint } from './oauth/token';
 import { operationsRoutes } from './routes/operations';
 
@@ -21,7 +31,7 @@ import { operationsRoutes } from './routes/operations';
 export const BODY_LIMIT = '1mb';
 
 export interface GatewayDeps {
-  config: Pick<GatewayConfig, 'corsOrigin' | 'readyTimeoutMs' | 'token' | 'signup'>;
+  config: Pick<GatewayConfig, 'corsOrigin' | 'readyTimeoutMs' | 'token' | 'signup' | 'rateLimit'>;
   logger: Logger;
   store: KeyValueStore;
   metrics: Registry;
@@ -30,9 +40,9 @@ export interface GatewayDeps {
 
 /**
  * The gateway's Express app, separate from `listen` so tests drive it with supertest.
- * Pipeline: request id → security headers → CORS → metrics → operations routes → OAuth token
- * endpoint and discovery → JSON API (content type, body limit, bearer auth, scope, handler) →
- * 404 → problem+json errors.
+ * Pipeline: request id → security headers → CORS → metrics → operations routes → OAuth endpoints
+ * (token, introspection, revocation; rate limited) and discovery → JSON API (content type, body
+ * limit, bearer auth + revocation + per-client rate limit, scope, handler) → 404 → problem+json errors.
  */
 export function createApp(deps: GatewayDeps): Express {
   const app = express();
@@ -66,13 +76,30 @@ export function createApp(deps: GatewayDeps): Express {
 
   const { registry, auth } = deps.clients;
   const keys = new KeySet(auth);
+  const tokenMetrics = createTokenMetrics(deps.metrics);
+  const limits = createLimits({
+    store: deps.store,
+    config: deps.config.rateLimit,
+    metrics: tokenMetrics,
+    logger: deps.logger,
+  });
 
-  // OAuth: form-encoded token endpoint (and its /api/v1 alias), answered in OAuth's error format.
+  // OAuth: form-encoded endpoints (token also at /api/v1/token), answered in OAuth's error format.
+  const oauthDeps = {
+    auth,
+    guard: new OAuthGuard(limits, tokenMetrics),
+    metrics: tokenMetrics,
+    logger: deps.logger,
+  };
   const oauth = Router();
-  oauth.post(['/oauth2/token', '/api/v1/token'], ...tokenEndpoint({ auth, logger: deps.logger }));
+  oauth.post(['/oauth2/token', '/api/v1/token'], ...tokenEndpoint(oauthDeps));
+  oauth.post('/oauth2/introspect', ...introspectionEndpoint(oauthDeps));
+  oauth.post('/oauth2/revoke', ...revocationEndpoint(oauthDeps));
   oauth.use(oauthErrors(deps.logger));
   app.use(oauth);
   app.use(discoveryRoutes({ token: deps.config.token, keys }));
+  // Stripe webhook: public (signature-checked by billing) with the RAW body, so before the JSON API's parser.
+  app.use(billingWebhook({ billing: deps.clients.billing }));
 
   // The JSON API: writes must be application/json, bodies at most 1 MiB, strict JSON only.
   const api = Router();
@@ -80,9 +107,25 @@ export function createApp(deps: GatewayDeps): Express {
   api.use(express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }));
   api.post('/organizations', signup({ config: deps.config.signup, store: deps.store, registry }));
   const { health: _health, ...apiClients } = deps.clients;
-  const bearer = authenticate({ keys, store: deps.store, token: deps.config.token });
+  const bearer = authenticate({
+    keys,
+    store: deps.store,
+    token: deps.config.token,
+    limiter: limits.client,
+    metrics: tokenMetrics,
+  });
+  api.use(complianceControlsRoute({ audit: apiClients.audit })); // public, cacheable
   // Authenticated route tables; each row names its scope.
-  api.use(mountRoutes(IDENTITY_ROUTES, { clients: apiClients, store: deps.store, authenticate: bearer }));
+  api.use(
+    mountRoutes(
+      [...IDENTITY_ROUTES, ...AUDIT_ROUTES, ...ANALYTICS_ROUTES, ...COMPLIANCE_ROUTES, ...BILLING_ROUTES],
+      {
+        clients: apiClients,
+        store: deps.store,
+        authenticate: bearer,
+      },
+    ),
+  );
   app.use('/api/v1', api);
 
   app.use(notFound());

@@ -21,6 +21,16 @@ export interface SignupConfig {
   perIpPerHour: number;
 }
 
+/** Per-client request budget and the per-IP budget of failed client authentications. */
+export interface RateLimitConfig {
+  /** Requests per window per client_id (API calls and OAuth requests of the client together). */
+  maxRequests: number;
+  windowMs: number;
+  /** Failed client authentications per IP per `authFailureWindowMs` before that IP gets 429. */
+  authFailuresPerIp: number;
+  authFailureWindowMs: number;
+}
+
 export interface GatewayConfig extends StackConfig {
   http: { host: string; port: number };
   /** Allowed browser origins: a list, or `*` for any. */
@@ -30,7 +40,20 @@ export interface GatewayConfig extends StackConfig {
   readyTimeoutMs: number;
   token: TokenConfig;
   signup: SignupConfig;
+  rateLimit: RateLimitConfig;
 }
+
+// rate-limiter-flexible counts windows in whole seconds.
+const windowMs = (fallback: number) =>
+  z.coerce
+    .number({ message: 'must be a whole number of seconds in ms (1000, 2000, …, at most 86400000)' })
+    .int({ message: 'must be a whole number of seconds in ms (1000, 2000, …, at most 86400000)' })
+    .min(1_000, { message: 'must be a whole number of seconds in ms (1000, 2000, …, at most 86400000)' })
+    .max(86_400_000, { message: 'must be a whole number of seconds in ms (1000, 2000, …, at most 86400000)' })
+    .refine((ms) => ms % 1_000 === 0, {
+      message: 'must be a whole number of seconds in ms (1000, 2000, …, at most 86400000)',
+    })
+    .default(fallback);
 
 const gatewayEnvSchema = z
   .object({
@@ -44,6 +67,10 @@ const gatewayEnvSchema = z
     SIGNUP_MODE: z.enum(['open', 'closed'], { message: 'must be open or closed' }).default('open'),
     PLATFORM_ADMIN_TOKEN: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
     SIGNUP_RATE_LIMIT_PER_HOUR: positiveInt(20),
+    RATE_LIMIT_MAX_REQUESTS: positiveInt(100),
+    RATE_LIMIT_WINDOW_MS: windowMs(60_000),
+    AUTH_FAILURE_LIMIT_PER_IP: positiveInt(20),
+    AUTH_FAILURE_WINDOW_MS: windowMs(60_000),
   })
   .refine((env) => env.SIGNUP_MODE === 'open' || env.PLATFORM_ADMIN_TOKEN !== undefined, {
     path: ['PLATFORM_ADMIN_TOKEN'],
@@ -69,6 +96,12 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       mode: parsed.SIGNUP_MODE,
       platformAdminToken: parsed.PLATFORM_ADMIN_TOKEN,
       perIpPerHour: parsed.SIGNUP_RATE_LIMIT_PER_HOUR,
+    },
+    rateLimit: {
+      maxRequests: parsed.RATE_LIMIT_MAX_REQUESTS,
+      windowMs: parsed.RATE_LIMIT_WINDOW_MS,
+      authFailuresPerIp: parsed.AUTH_FAILURE_LIMIT_PER_IP,
+      authFailureWindowMs: parsed.AUTH_FAILURE_WINDOW_MS,
     },
   };
 }

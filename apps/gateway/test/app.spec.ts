@@ -4,6 +4,7 @@ import request from 'supertest';
 import type { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
 import { HealthCheckResponse_ServingStatus as ServingStatus } from '@agentidp/proto/grpc/grpc/health/v1/health';
 import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
+import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
 import { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import {
@@ -58,7 +59,8 @@ function buildApp(perService: Partial<Record<ServiceName, Answers>> = {}, store 
   const registry = new RegistryServiceClient('127.0.0.1:1', INSECURE);
   const auth = new AuthServiceClient('127.0.0.1:1', INSECURE);
   const audit = new AuditServiceClient('127.0.0.1:1', INSECURE);
-  clients.push(registry, auth, audit);
+  const billing = new BillingServiceClient('127.0.0.1:1', INSECURE);
+  clients.push(registry, auth, audit, billing);
   const app = createApp({
     config: {
       corsOrigin: ['http://localhost:3001'],
@@ -69,11 +71,12 @@ function buildApp(perService: Partial<Record<ServiceName, Answers>> = {}, store 
         accessTokenTtlSeconds: 3600,
       },
       signup: { mode: 'open', perIpPerHour: 20 },
+      rateLimit: { maxRequests: 100, windowMs: 60_000, authFailuresPerIp: 20, authFailureWindowMs: 60_000 },
     },
     logger: createLogger({ name: 'gateway-test', destination: logs.destination }),
     store,
     metrics: createMetricsRegistry(),
-    clients: { health, registry, auth, audit },
+    clients: { health, registry, auth, audit, billing },
   });
   return { app, logs };
 }

@@ -4,13 +4,14 @@ import * as path from 'node:path';
 import type { Env } from '@agentidp/shared';
 
 /** Server-side secrets a stack cannot run without; production must set them explicitly. */
-const GENERATED = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY'] as const;
+const GENERATED = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'AUDIT_HMAC_KEY'] as const;
 
 /**
- * Fills in what `pnpm start` needs on a fresh machine: random SECRET_PEPPER and
- * KEY_ENCRYPTION_KEY kept in `<DATA_DIR>/secrets.json` (mode 0600) so credentials and signing
- * keys stay valid across restarts, and an ISSUER_URL matching the gateway's port. Never in
- * production: there a missing secret must stop the service (its config names the variable).
+ * Fills in what `pnpm start` needs on a fresh machine: random SECRET_PEPPER, KEY_ENCRYPTION_KEY
+ * and AUDIT_HMAC_KEY kept in `<DATA_DIR>/secrets.json` (mode 0600) so credentials, signing keys
+ * and audit hash chains stay valid across restarts, and an ISSUER_URL matching the gateway's
+ * port. Never in production: there a missing secret must stop the service (its config names the
+ * variable).
  */
 export function withDevDefaults(env: Env, dataDir: string): Env {
   const out: Env = { ...env };

@@ -38,8 +38,13 @@ export async function stackEnv(): Promise<StackEnv> {
     ISSUER_URL: `http://127.0.0.1:${gatewayPort}`,
     SECRET_PEPPER: Buffer.alloc(32, 7).toString('base64'),
     KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+    AUDIT_HMAC_KEY: Buffer.alloc(32, 11).toString('base64'),
+    AUDIT_METRICS_PORT: String(await freePort()),
     // Every test signs up from 127.0.0.1, and a shared Redis keeps the hourly budget across runs.
     SIGNUP_RATE_LIMIT_PER_HOUR: '100000',
+    // Likewise for the per-client and per-IP budgets: tests that exercise them set their own.
+    RATE_LIMIT_MAX_REQUESTS: '100000',
+    AUTH_FAILURE_LIMIT_PER_IP: '100000',
   };
   if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
   return { env, database, gatewayPort };

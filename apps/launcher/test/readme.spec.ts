@@ -30,6 +30,8 @@ describe('README journey', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('"scope": "documents:read"');
     expect(run.stdout).toContain('"email": "screener-001@acme.example"');
+    expect(run.stdout).toContain('"active": true');
+    expect(run.stdout).toContain('revoke: 200\nrevoked token: 401\n');
     expect(run.stdout).toMatch(/before rotation: 200\n[\s\S]*after rotation: 401\n$/);
   });
 });

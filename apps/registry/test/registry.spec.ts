@@ -39,37 +39,31 @@ const TTL_SECONDS = 3600;
 const KEY_TTL_MS = TTL_SECONDS * 1000 + 60_000;
 
 /** A store whose writes can be made to fail, as when Redis is unreachable. */
-class SwitchableStore implements KeyValueStore {
-  failWrites = false;
-  constructor(private readonly inner: KeyValueStore) {}
-  get kind() {
-    return this.inner.kind;
-  }
-  get(key: string) {
-    return this.inner.get(key);
-  }
-  mget(keys: readonly string[]) {
-    return this.inner.mget(keys);
-  }
-  set(key: string, value: string, ttlMs?: number) {
-    if (this.failWrites) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
-    return this.inner.set(key, value, ttlMs);
-  }
-  del(...keys: string[]) {
-    return this.inner.del(...keys);
-  }
-  incr(key: string, ttlMs: number, by?: number) {
-    return this.inner.incr(key, ttlMs, by);
-  }
-  pttl(key: string) {
-    return this.inner.pttl(key);
-  }
-  ping() {
-    return this.inner.ping();
-  }
-  close() {
-    return this.inner.close();
-  }
+type SwitchableStore = KeyValueStore & { failWrites: boolean };
+
+function switchableStore(inner: KeyValueStore): SwitchableStore {
+  const state = { failWrites: false };
+  // A Proxy rather than a class: it keeps up with every method the store interface has.
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'failWrites') return state.failWrites;
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property === 'set' && typeof value === 'function') {
+        return (...args: unknown[]) =>
+          state.failWrites
+            ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'))
+            : (value as (...a: unknown[]) => unknown).apply(target, args);
+      }
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+    set(target, property, value, receiver) {
+      if (property === 'failWrites') {
+        state.failWrites = Boolean(value);
+        return true;
+      }
+      return Reflect.set(target, property, value, receiver);
+    },
+  }) as SwitchableStore;
 }
 
 describe('RegistryService over gRPC', () => {
@@ -110,7 +104,7 @@ describe('RegistryService over gRPC', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    store = new SwitchableStore(await createTestStore());
+    store = switchableStore(await createTestStore());
     port = await freePort();
     logs = captureLogs();
     await start();

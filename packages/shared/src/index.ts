@@ -10,3 +10,6 @@ export * from './store';
 export * from './time';
 export * from './process';
 export * from './identity';
+export * from './tiers';
+export * from './quota';
+export * from './tier-cache';

@@ -181,6 +181,98 @@ export function describeStoreContract(name: string, factory: () => Promise<KeyVa
       });
     });
 
+    describe('setIfEqual', () => {
+      it('replaces the value only when it equals the expected one, dropping any expiry', async () => {
+        await store.set('k', 'pending:1', 60_000);
+        await expect(store.setIfEqual('k', 'pending:2', 'ready')).resolves.toBe(false);
+        await expect(store.get('k')).resolves.toBe('pending:1');
+        await expect(store.setIfEqual('k', 'pending:1', 'ready')).resolves.toBe(true);
+        await expect(store.get('k')).resolves.toBe('ready');
+        await expect(store.pttl('k')).resolves.toBe(-1);
+      });
+
+      it('never matches a missing key (a flush between the steps is detected)', async () => {
+        await expect(store.setIfEqual('missing', '', 'ready')).resolves.toBe(false);
+        await expect(store.get('missing')).resolves.toBeNull();
+      });
+    });
+
+    describe('incrUpTo', () => {
+      it('adds up to the limit and refuses past it, leaving the value unchanged', async () => {
+        await expect(store.incrUpTo('q', 3, 60_000)).resolves.toEqual({ allowed: true, value: 1 });
+        await expect(store.incrUpTo('q', 3, 60_000)).resolves.toEqual({ allowed: true, value: 2 });
+        await expect(store.incrUpTo('q', 3, 60_000)).resolves.toEqual({ allowed: true, value: 3 });
+        await expect(store.incrUpTo('q', 3, 60_000)).resolves.toEqual({ allowed: false, value: 3 });
+        await expect(store.get('q')).resolves.toBe('3');
+        // A higher limit (an upgraded tier) lets the same counter go on.
+        await expect(store.incrUpTo('q', 4, 60_000)).resolves.toEqual({ allowed: true, value: 4 });
+      });
+
+      it('refuses a step of `by` that would cross the limit, even below it', async () => {
+        await expect(store.incrUpTo('t', 10, 60_000, 8)).resolves.toEqual({ allowed: true, value: 8 });
+        await expect(store.incrUpTo('t', 10, 60_000, 3)).resolves.toEqual({ allowed: false, value: 8 });
+        await expect(store.incrUpTo('t', 10, 60_000, 2)).resolves.toEqual({ allowed: true, value: 10 });
+      });
+
+      it('lets exactly `limit` of 50 parallel calls through', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => store.incrUpTo('parallel', 10, 60_000)),
+        );
+        expect(results.filter((r) => r.allowed)).toHaveLength(10);
+        expect(
+          results
+            .filter((r) => r.allowed)
+            .map((r) => r.value)
+            .sort((a, b) => a - b),
+        ).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+        expect(results.filter((r) => !r.allowed).every((r) => r.value === 10)).toBe(true);
+        await expect(store.get('parallel')).resolves.toBe('10');
+      });
+
+      it('with limit 0 refuses and does not create the key', async () => {
+        await expect(store.incrUpTo('zero', 0, 60_000)).resolves.toEqual({ allowed: false, value: 0 });
+        await expect(store.pttl('zero')).resolves.toBe(-2);
+      });
+
+      it('reports a value already over the limit (set by hand) without changing it', async () => {
+        await store.set('over', '1001', 60_000);
+        await expect(store.incrUpTo('over', 1000, 60_000)).resolves.toEqual({ allowed: false, value: 1001 });
+        await expect(store.get('over')).resolves.toBe('1001');
+      });
+
+      it('sets the ttl when it creates the key and keeps the expiry of an existing one', async () => {
+        await store.incrUpTo('window', 5, 10_000);
+        const ttl = await store.pttl('window');
+        expect(ttl).toBeGreaterThan(9_000);
+        expect(ttl).toBeLessThanOrEqual(10_000);
+        await store.incrUpTo('window', 5, 60_000);
+        expect(await store.pttl('window')).toBeLessThanOrEqual(10_000);
+        await store.set('plain', '1');
+        await expect(store.incrUpTo('plain', 5, 100)).resolves.toEqual({ allowed: true, value: 2 });
+        await expect(store.pttl('plain')).resolves.toBe(-1);
+      });
+
+      it('starts again at `by` once the key expired', async () => {
+        await store.incrUpTo('short', 1, 80);
+        await expect(store.incrUpTo('short', 1, 80)).resolves.toEqual({ allowed: false, value: 1 });
+        await waitFor(async () => (await store.get('short')) === null, { timeoutMs: 2_000, intervalMs: 20 });
+        await expect(store.incrUpTo('short', 1, 60_000)).resolves.toEqual({ allowed: true, value: 1 });
+      });
+
+      it('rejects when the value is not an integer, leaving it unchanged', async () => {
+        await store.set('text', 'abc');
+        await expect(store.incrUpTo('text', 10, 1_000)).rejects.toThrow(/not an integer/);
+        await expect(store.get('text')).resolves.toBe('abc');
+      });
+
+      it('rejects a negative or fractional limit and a step below 1', async () => {
+        await expect(store.incrUpTo('k', -1, 1_000)).rejects.toThrow(RangeError);
+        await expect(store.incrUpTo('k', 1.5, 1_000)).rejects.toThrow(RangeError);
+        await expect(store.incrUpTo('k', 10, 1_000, 0)).rejects.toThrow(RangeError);
+        await expect(store.get('k')).resolves.toBeNull();
+      });
+    });
+
     describe('pttl', () => {
       it('is -2 for a missing key and -1 for a key without expiry', async () => {
         await expect(store.pttl('missing')).resolves.toBe(-2);

@@ -1,24 +1,98 @@
 import { Controller } from '@nestjs/common';
+import { GrpcMethod } from '@nestjs/microservices';
 import {
-  AuditServiceControllerMethods,
+  AUDIT_SERVICE_NAME,
   type AppendEventsRequest,
   type AppendEventsResponse,
+  type AuditEvent,
   type AuditServiceController,
+  type GetEventRequest,
+  type GetEventResponse,
+  type ListEventsRequest,
+  type ListEventsResponse,
+  type VerifyChainRequest,
+  type VerifyChainResponse,
 } from '@agentidp/proto/nest/agentid/audit/v1/audit';
 import type { DomainEvent } from '@agentidp/proto/nest/agentid/common/v1/event';
-import { DomainError, fromTimestamp } from '@agentidp/shared';
+import { DomainError, fromTimestamp, toTimestamp } from '@agentidp/shared';
+import { requireOrganization } from '../common/tenant';
+import { LogService } from '../log/log.service';
 import { EventsService } from './events.service';
-import type { AuditEventRecord } from './events.types';
+import type { AuditEventRecord, StoredEvent } from './events.types';
 
-/** Translates proto ↔ domain and delegates; no rules live here. */
+type LogRpcs = 'appendEvents' | 'listEvents' | 'getEvent' | 'verifyChain';
+
+/**
+ * The log RPCs of agentid.audit.v1.AuditService: proto ↔ domain and the caller's organization,
+ * nothing else. (The RPCs of one service are split over feature controllers, so each method
+ * carries the @GrpcMethod the generated class decorator would add.)
+ */
 @Controller()
-@AuditServiceControllerMethods()
-export class EventsGrpcController implements AuditServiceController {
-  constructor(private readonly events: EventsService) {}
+export class EventsGrpcController implements Pick<AuditServiceController, LogRpcs> {
+  constructor(
+    private readonly events: EventsService,
+    private readonly log: LogService,
+  ) {}
 
+  /** Intake from the outbox relays: no tenant context, each event names its organization. */
+  @GrpcMethod(AUDIT_SERVICE_NAME, 'appendEvents')
   async appendEvents(request: AppendEventsRequest): Promise<AppendEventsResponse> {
     return this.events.append((request.events ?? []).map(toRecord));
   }
+
+  @GrpcMethod(AUDIT_SERVICE_NAME, 'listEvents')
+  async listEvents(request: ListEventsRequest): Promise<ListEventsResponse> {
+    const page = await this.log.list(requireOrganization(), {
+      limit: request.limit,
+      cursor: request.cursor,
+      action: request.action,
+      agentId: request.agentId,
+      outcome: request.outcome,
+      from: fromTimestamp(request.from),
+      to: fromTimestamp(request.to),
+    });
+    return { events: page.events.map(toMessage), nextCursor: page.nextCursor ?? '' };
+  }
+
+  @GrpcMethod(AUDIT_SERVICE_NAME, 'getEvent')
+  async getEvent(request: GetEventRequest): Promise<GetEventResponse> {
+    return { event: toMessage(await this.log.get(requireOrganization(), request.eventId)) };
+  }
+
+  @GrpcMethod(AUDIT_SERVICE_NAME, 'verifyChain')
+  async verifyChain(request: VerifyChainRequest): Promise<VerifyChainResponse> {
+    const result = await this.log.verify(requireOrganization(), {
+      from: fromTimestamp(request.from),
+      to: fromTimestamp(request.to),
+    });
+    return {
+      verified: result.verified,
+      checkedCount: result.checkedCount,
+      brokenAtEventId: result.brokenAtEventId ?? '',
+      brokenAtSequence: result.brokenAtSequence ?? 0,
+      reason: result.reason ?? '',
+      lastSequence: result.lastSequence,
+    };
+  }
+}
+
+function toMessage(event: StoredEvent): AuditEvent {
+  return {
+    eventId: event.eventId,
+    occurredAt: toTimestamp(event.occurredAt),
+    action: event.action,
+    outcome: event.outcome,
+    organizationId: event.organizationId,
+    agentId: event.agentId,
+    actor: { clientId: event.actorClientId, agentId: event.actorAgentId },
+    requestId: event.requestId,
+    detailsJson: JSON.stringify(event.details),
+    source: event.source,
+    sequence: event.sequence,
+    hash: event.hash,
+    previousHash: event.previousHash,
+    recordedAt: toTimestamp(event.recordedAt),
+  };
 }
 
 function toRecord(event: DomainEvent, index: number): AuditEventRecord {

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { AccessTokenVerifier } from './access-token.verifier';
 import { KeysRepository } from './keys.repository';
 import { KeysService } from './keys.service';
 
 @Module({
-  providers: [KeysService, KeysRepository],
-  exports: [KeysService],
+  providers: [KeysService, KeysRepository, AccessTokenVerifier],
+  exports: [KeysService, AccessTokenVerifier],
 })
 export class KeysModule {}

@@ -8,6 +8,14 @@ export interface CurrentKeyRow {
   kid: string;
   alg: string;
   privateKeyEnc: string;
+  /** Older than the rotation period (never when rotation is off). */
+  due: boolean;
+}
+
+/** The cheap view of the current key the reload check reads every few seconds. */
+export interface CurrentKeyHead {
+  kid: string;
+  due: boolean;
 }
 
 /** A key the JWKS publishes: the current one and retired ones still in their grace period. */
@@ -15,6 +23,9 @@ export interface PublishedKeyRow {
   kid: string;
   publicJwk: unknown;
 }
+
+// `$1` = rotation period in days; 0 means never due.
+const DUE = `($1::int > 0 AND created_at <= now() - make_interval(days => $1::int))`;
 
 /**
  * All SQL of the signing keys. Time comes from the database (`now()`), so every auth replica
@@ -36,12 +47,27 @@ export class KeysRepository {
     });
   }
 
-  async findCurrent(tx: PoolClient): Promise<CurrentKeyRow | undefined> {
-    const { rows } = await tx.query<{ kid: string; alg: string; private_key_enc: string }>(
-      `SELECT kid, alg, private_key_enc FROM auth.signing_keys WHERE status = 'current' FOR UPDATE`,
+  /** The current key, locked for the transaction; `due` when older than `rotationDays` (0: never). */
+  async findCurrent(tx: PoolClient, rotationDays: number): Promise<CurrentKeyRow | undefined> {
+    const { rows } = await tx.query<{ kid: string; alg: string; private_key_enc: string; due: boolean }>(
+      `SELECT kid, alg, private_key_enc, ${DUE} AS due
+         FROM auth.signing_keys WHERE status = 'current' FOR UPDATE`,
+      [rotationDays],
     );
     const row = rows[0];
-    return row && { kid: row.kid, alg: row.alg, privateKeyEnc: row.private_key_enc };
+    return row && { kid: row.kid, alg: row.alg, privateKeyEnc: row.private_key_enc, due: row.due };
+  }
+
+  /**
+   * Which key is current, and whether it is due for rotation: one lookup on the partial unique
+   * index of the current key, no lock and no key material. Run every few seconds by each replica.
+   */
+  async currentHead(rotationDays: number): Promise<CurrentKeyHead | undefined> {
+    const { rows } = await this.pool.query<{ kid: string; due: boolean }>(
+      `SELECT kid, ${DUE} AS due FROM auth.signing_keys WHERE status = 'current'`,
+      [rotationDays],
+    );
+    return rows[0];
   }
 
   async insertCurrent(tx: PoolClient, key: GeneratedSigningKey, privateKeyEnc: string): Promise<void> {
@@ -56,14 +82,18 @@ export class KeysRepository {
    * Retires a key: it stops signing, its private half is erased (nothing needs it again), and it
    * stays published for `graceSeconds` so the tokens it signed keep verifying until they expire.
    */
-  async retire(tx: PoolClient, kid: string, graceSeconds: number): Promise<void> {
-    await tx.query(
+  async retire(tx: PoolClient, kid: string, graceSeconds: number): Promise<Date> {
+    const { rows } = await tx.query<{ publish_until: Date }>(
       `UPDATE auth.signing_keys
           SET status = 'retired', private_key_enc = NULL, retired_at = now(),
               publish_until = now() + make_interval(secs => $2)
-        WHERE kid = $1`,
+        WHERE kid = $1
+        RETURNING publish_until`,
       [kid, graceSeconds],
     );
+    const row = rows[0];
+    if (!row) throw new Error(`signing key ${kid} vanished while being retired`);
+    return row.publish_until;
   }
 
   /** Keys to publish, newest first (verifiers try the first match; the current key leads). */

@@ -23,6 +23,9 @@ export type ClientAuthentication =
       organizationId: string;
       /** Scopes the credential may request. */
       scopes: string[];
+      /** The agent's own fields, for id_token claims. */
+      agentType: string;
+      did: string;
     }
   | {
       valid: false;
@@ -109,5 +112,7 @@ function toAuthentication(response: VerifyClientSecretResponse): ClientAuthentic
     agentId: response.agentId,
     organizationId: response.organizationId,
     scopes: response.scopes,
+    agentType: response.agentType,
+    did: response.did,
   };
 }

@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
-import { CLOCK, systemClock } from '../clock';
+import { CommonModule } from '../common/common.module';
 import { KeysModule } from '../keys/keys.module';
-import { RegistryClient } from '../registry/registry.client';
-import { AuthGrpcController } from './tokens.grpc.controller';
-import { TokensRepository } from './tokens.repository';
+import { RegistryModule } from '../registry/registry.module';
 import { TokensService } from './tokens.service';
 
 @Module({
-  imports: [KeysModule],
-  controllers: [AuthGrpcController],
-  providers: [TokensService, TokensRepository, RegistryClient, { provide: CLOCK, useValue: systemClock }],
+  imports: [CommonModule, KeysModule, RegistryModule],
+  providers: [TokensService],
+  exports: [TokensService],
 })
 export class TokensModule {}

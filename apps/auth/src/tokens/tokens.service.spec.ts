@@ -1,10 +1,11 @@
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, type KeyLike } from 'jose';
 import { DomainError, tokenIdTime, type Logger, type NewOutboxEvent } from '@agentidp/shared';
-import type { Clock } from '../clock';
+import type { Clock } from '../common/clock';
+import type { AuthEventsRepository } from '../common/events.repository';
 import type { AuthConfig } from '../config';
 import type { KeysService } from '../keys/keys.service';
+import { ClientAuthenticator } from '../registry/client-authenticator';
 import type { ClientAuthentication, RegistryClient } from '../registry/registry.client';
-import type { TokensRepository } from './tokens.repository';
 import { CLIENT_AUTH_FAILED, TokensService } from './tokens.service';
 import type { TokenRequest } from './tokens.types';
 
@@ -22,6 +23,8 @@ const valid: Extract<ClientAuthentication, { valid: true }> = {
   agentId: 'agent-1',
   organizationId: 'org-1',
   scopes: ['documents:read', 'documents:write', 'openid'],
+  agentType: 'screener',
+  did: 'did:web:idp.example.test:agents:agent-1',
 };
 
 const request = (overrides: Partial<TokenRequest> = {}): TokenRequest => ({
@@ -30,6 +33,7 @@ const request = (overrides: Partial<TokenRequest> = {}): TokenRequest => ({
   clientSecret: 'agidp_sk_the-secret',
   scope: '',
   clientIp: '203.0.113.7',
+  nonce: '',
   ...overrides,
 });
 
@@ -50,14 +54,13 @@ describe(TokensService.name, () => {
     const logger = { child: () => ({ info }) } as unknown as Logger;
     const clock: Clock = { now: () => NOW };
     const keys = { signingKey: () => ({ kid: 'kid-1', alg: 'ES256', privateKey }) } as unknown as KeysService;
-    const sut = new TokensService(
+    const events = { record: recordEvents } as unknown as AuthEventsRepository;
+    const clients = new ClientAuthenticator(
       { verifyClientSecret } as unknown as RegistryClient,
-      keys,
-      { recordEvents } as unknown as TokensRepository,
-      config,
-      clock,
+      events,
       logger,
     );
+    const sut = new TokensService(clients, keys, events, config, clock);
     return { sut, verifyClientSecret, recordEvents, info };
   }
 
@@ -133,16 +136,34 @@ describe(TokensService.name, () => {
           organizationId: 'org-1',
           agentId: 'agent-1',
           actor: { clientId: 'agidp_c1', agentId: 'agent-1' },
-          details: { client_id: 'agidp_c1', reason: 'wrong_secret', client_ip: '203.0.113.7' },
+          details: {
+            client_id: 'agidp_c1',
+            reason: 'wrong_secret',
+            client_ip: '203.0.113.7',
+            endpoint: 'token',
+          },
         },
       ]);
       expect(JSON.stringify([recordEvents.mock.calls, info.mock.calls])).not.toContain('agidp_sk_the-secret');
     });
 
-    it('only logs a failure of an unknown client (audit needs an organization)', async () => {
+    it('audits a failure of an unknown client under the platform organization (nil UUID)', async () => {
       const { sut, recordEvents, info } = setup({ valid: false, reason: 'unknown_client' });
       await sut.issue(request());
-      expect(recordEvents).not.toHaveBeenCalled();
+      expect(recordEvents).toHaveBeenCalledWith([
+        expect.objectContaining({
+          action: 'auth.failed',
+          outcome: 'failure',
+          organizationId: '00000000-0000-0000-0000-000000000000',
+          agentId: '',
+          details: {
+            client_id: 'agidp_c1',
+            reason: 'unknown_client',
+            client_ip: '203.0.113.7',
+            endpoint: 'token',
+          },
+        }),
+      ]);
       expect(info).toHaveBeenCalledWith(
         expect.objectContaining({
           client_id: 'agidp_c1',
@@ -251,12 +272,60 @@ describe(TokensService.name, () => {
             client_id: 'agidp_c1',
             scope: 'documents:read documents:write openid',
             expires_at: new Date((Math.floor(NOW / 1000) + 600) * 1000).toISOString(),
+            id_token: true,
           },
         },
       ]);
       const recorded = JSON.stringify(recordEvents.mock.calls);
       expect(recorded).not.toContain(result.accessToken);
       expect(recorded).not.toContain('agidp_sk_the-secret');
+    });
+
+    it('without openid: no id_token', async () => {
+      const { sut } = setup();
+      const result = await sut.issue(request({ scope: 'documents:read' }));
+      expect(result).toMatchObject({ ok: true });
+      expect(result).not.toHaveProperty('idToken');
+    });
+
+    it('with openid: an id_token about the agent (typ JWT, aud = client_id, nonce echoed), same key', async () => {
+      const { sut } = setup();
+      const result = await sut.issue(request({ scope: 'openid', nonce: 'n-0S6_WzA2Mj' }));
+      if (!result.ok || !result.idToken) throw new Error('no id_token');
+      expect(decodeProtectedHeader(result.idToken)).toEqual({ alg: 'ES256', kid: 'kid-1', typ: 'JWT' });
+      const { payload } = await jwtVerify(result.idToken, publicKey, {
+        issuer: config.token.issuer,
+        audience: 'agidp_c1',
+        typ: 'JWT',
+        currentDate: new Date(NOW),
+      });
+      const iat = Math.floor(NOW / 1000);
+      expect(payload).toEqual({
+        iss: 'https://idp.example.test',
+        sub: 'agent-1',
+        aud: 'agidp_c1',
+        azp: 'agidp_c1',
+        iat,
+        exp: iat + 600,
+        auth_time: iat,
+        nonce: 'n-0S6_WzA2Mj',
+        client_id: 'agidp_c1',
+        agent_id: 'agent-1',
+        organization_id: 'org-1',
+        agent_type: 'screener',
+        did: 'did:web:idp.example.test:agents:agent-1',
+      });
+    });
+
+    it('refuses a malformed nonce with invalid_request, before any lookup', async () => {
+      const { sut, verifyClientSecret } = setup();
+      for (const nonce of ['x'.repeat(256), 'line\nbreak', 'é']) {
+        await expect(sut.issue(request({ scope: 'openid', nonce }))).resolves.toMatchObject({
+          ok: false,
+          error: 'invalid_request',
+        });
+      }
+      expect(verifyClientSecret).not.toHaveBeenCalled();
     });
 
     it('is not returned when its event cannot be stored', async () => {

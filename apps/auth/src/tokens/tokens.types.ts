@@ -7,6 +7,8 @@ export interface TokenRequest {
   scope: string;
   /** For the audit of failed attempts. */
   clientIp: string;
+  /** OpenID Connect nonce, echoed in the id_token; empty when not sent. */
+  nonce: string;
 }
 
 /** RFC 6749 §5.2 error codes (plus the quota code of api.md) that IssueToken answers with. */
@@ -25,6 +27,8 @@ export interface IssuedToken {
   expiresIn: number;
   /** The granted scopes, space-separated. */
   scope: string;
+  /** Present when `openid` was granted. */
+  idToken?: string;
 }
 
 export interface TokenError {

@@ -1,13 +1,16 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { errors, jwtVerify, type JWTPayload } from 'jose';
 import {
   currentContext,
   DomainError,
-  isRevoked,
-  revocationKeys,
+  revocationCheckKeys,
+  revocationState,
   type KeyValueStore,
   type TokenConfig,
 } from '@agentidp/shared';
+import { setRateLimitHeaders, setRetryAfter } from '../limits/limits';
+import type { LimitDecision, StoreRateLimiter } from '../limits/rate-limiter';
+import type { TokenMetrics } from '../metrics';
 import type { KeySet } from './key-set';
 import type { Principal } from './principal';
 
@@ -19,12 +22,16 @@ export interface AuthenticateDeps {
   keys: KeySet;
   store: KeyValueStore;
   token: TokenConfig;
+  /** The per-client request budget (X-RateLimit-* headers, 429). */
+  limiter: StoreRateLimiter;
+  metrics: TokenMetrics;
 }
 
 /**
- * Bearer authentication: signature and claims (jose, RFC 9068 `at+jwt`) → revocation in one store
- * round trip → principal and tenant context for the rest of the pipeline. A store that cannot
- * answer fails the request closed (503): a possibly revoked token is never accepted.
+ * Bearer authentication: signature and claims (jose, RFC 9068 `at+jwt`) → revocation (ONE store
+ * `mget`) and the client's rate limit, side by side → principal and tenant context for the rest
+ * of the pipeline. A store that cannot answer, or whose revocation data is incomplete (flushed and
+ * not yet re-warmed), fails the request closed (503): a possibly revoked token is never accepted.
  */
 export function authenticate(deps: AuthenticateDeps): RequestHandler {
   return (req, res, next) => {
@@ -35,7 +42,14 @@ export function authenticate(deps: AuthenticateDeps): RequestHandler {
         throw new DomainError('invalid_token', 'Authorization: Bearer <access token> is required');
       }
       const principal = toPrincipal(await verify(token, deps));
-      await assertNotRevoked(principal, deps.store);
+      // Two independent round trips in parallel: the request costs one store latency, not two.
+      const [revocation, limit] = await Promise.allSettled([
+        assertNotRevoked(principal, deps),
+        deps.limiter.consume(principal.clientId),
+      ]);
+      if (revocation.status === 'rejected') throw revocation.reason;
+      if (limit.status === 'rejected') throw limit.reason;
+      applyLimit(res, limit.value, deps.metrics);
 
       res.locals.principal = principal;
       const context = currentContext();
@@ -113,16 +127,32 @@ function toPrincipal(payload: JWTPayload): Principal {
   };
 }
 
-async function assertNotRevoked(principal: Principal, store: KeyValueStore): Promise<void> {
+async function assertNotRevoked(principal: Principal, deps: AuthenticateDeps): Promise<void> {
   const identity = { jti: principal.jti, clientId: principal.clientId, agentId: principal.agentId };
   let values: (string | null)[];
+  const end = deps.metrics.storeCommandDuration.startTimer({ command: 'revocation_mget' });
   try {
-    values = await store.mget(revocationKeys(identity));
+    values = await deps.store.mget(revocationCheckKeys(identity));
   } catch (error) {
     throw new DomainError('service_unavailable', 'Token revocation cannot be checked right now', {
       cause: error,
     });
+  } finally {
+    end();
   }
-  if (isRevoked(values, identity))
-    throw new DomainError('invalid_token', 'The access token has been revoked');
+  const state = revocationState(values, identity);
+  if (state === 'revoked') throw new DomainError('invalid_token', 'The access token has been revoked');
+  if (state === 'unknown') {
+    // The store lost its data (FLUSH, restart): the services are re-warming it from Postgres.
+    throw new DomainError('service_unavailable', 'Token revocation state is being rebuilt; retry shortly');
+  }
+}
+
+/** X-RateLimit-* on every authenticated response; 429 with Retry-After when the budget is spent. */
+function applyLimit(res: Response, decision: LimitDecision, metrics: TokenMetrics): void {
+  setRateLimitHeaders(res, decision);
+  if (decision.allowed) return;
+  metrics.rateLimitHits.inc({ limiter: 'client' });
+  setRetryAfter(res, decision);
+  throw new DomainError('rate_limit_exceeded', 'Rate limit exceeded for this client; retry later');
 }

@@ -2,8 +2,12 @@ import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } f
 import type { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { callUnary, DomainError } from '@agentidp/shared';
 
-/** After this long the set is fetched again on the next use, so retired keys drop out. */
-const MAX_AGE_MS = 60_000;
+/**
+ * After this long the set is fetched again on the next use, so a key that left the JWKS (end of
+ * its grace period, or removed by an operator) stops verifying here within this time. One GetJwks
+ * call per gateway every 10 s costs nothing; new keys do not wait for it (unknown kid → refetch).
+ */
+const MAX_AGE_MS = 10_000;
 /** Unknown `kid`s trigger a refresh at most this often: random kids must not hammer auth. */
 const REFRESH_COOLDOWN_MS = 1_000;
 

@@ -1,5 +1,6 @@
 import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
+import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
 import { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
 import { CHANNEL_OPTIONS, INSECURE, SERVICE_NAMES, type ServiceName } from '@agentidp/shared';
@@ -13,6 +14,7 @@ export interface ServiceClients {
   registry: RegistryServiceClient;
   auth: AuthServiceClient;
   audit: AuditServiceClient;
+  billing: BillingServiceClient;
   close(): void;
 }
 
@@ -23,13 +25,15 @@ export function createServiceClients(peers: Record<ServiceName, string>): Servic
   const registry = new RegistryServiceClient(peers.registry, INSECURE, CHANNEL_OPTIONS);
   const auth = new AuthServiceClient(peers.auth, INSECURE, CHANNEL_OPTIONS);
   const audit = new AuditServiceClient(peers.audit, INSECURE, CHANNEL_OPTIONS);
+  const billing = new BillingServiceClient(peers.billing, INSECURE, CHANNEL_OPTIONS);
   return {
     health,
     registry,
     auth,
     audit,
+    billing,
     close() {
-      for (const client of [...Object.values(health), registry, auth, audit]) client.close();
+      for (const client of [...Object.values(health), registry, auth, audit, billing]) client.close();
     },
   };
 }

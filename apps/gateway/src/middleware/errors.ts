@@ -39,7 +39,14 @@ export function toDomainError(error: unknown): DomainError {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const domain = toDomainError(error);
-    if (domain.httpStatus >= 500) {
+    if (domain.code === 'service_unavailable') {
+      // An outage answers every request with this: one short line each, not a stack trace each.
+      const cause = domain.cause instanceof Error ? domain.cause.message : undefined;
+      logger.warn(
+        { method: req.method, path: req.path, reason: domain.message, cause },
+        'request failed: unavailable',
+      );
+    } else if (domain.httpStatus >= 500) {
       logger.error({ err: domain.cause ?? domain, method: req.method, path: req.path }, 'request failed');
     }
     if (res.headersSent) {

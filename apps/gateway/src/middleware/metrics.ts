@@ -32,12 +32,25 @@ export function httpMetrics(metrics: HttpMetrics): RequestHandler {
   return (req, res, next) => {
     const end = metrics.duration.startTimer();
     res.on('finish', () => {
-      const pattern: unknown = req.route?.path;
-      const route = typeof pattern === 'string' ? `${req.baseUrl}${pattern}` : 'unmatched';
+      const route = routeLabel(req.baseUrl, req.path, req.route?.path);
       const labels = { method: req.method, route, status_code: String(res.statusCode) };
       metrics.requests.inc(labels);
       end(labels);
     });
     next();
   };
+}
+
+/**
+ * The matched route pattern. A route mounted on several paths (`['/oauth2/token', '/api/v1/token']`)
+ * is labelled with the one that matched when it is a literal, else with its first pattern.
+ */
+function routeLabel(baseUrl: string, path: string, pattern: unknown): string {
+  if (typeof pattern === 'string') return `${baseUrl}${pattern}`;
+  if (Array.isArray(pattern) && pattern.length > 0) {
+    const literal = pattern.find((p): p is string => p === path);
+    const first: unknown = pattern[0];
+    return `${baseUrl}${literal ?? (typeof first === 'string' ? first : 'unmatched')}`;
+  }
+  return 'unmatched';
 }

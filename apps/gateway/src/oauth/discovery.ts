@@ -2,6 +2,24 @@ import { Router } from 'express';
 import { MANAGEMENT_SCOPES, OPENID_SCOPE, type TokenConfig } from '@agentidp/shared';
 import type { KeySet } from '../auth/key-set';
 
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+/** What an id_token (scope `openid`) says about the agent. */
+const ID_TOKEN_CLAIMS = [
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'iat',
+  'auth_time',
+  'nonce',
+  'azp',
+  'client_id',
+  'agent_id',
+  'organization_id',
+  'agent_type',
+  'did',
+];
+
 /**
  * Public metadata: OpenID discovery, RFC 8414 authorization-server metadata, the JWK Set, and
  * RFC 9728 protected-resource metadata (whose `resource` is the audience of our access tokens).
@@ -16,10 +34,15 @@ export function discoveryRoutes(deps: { token: TokenConfig; keys: KeySet }): Rou
     return {
       issuer,
       token_endpoint: `${issuer}/oauth2/token`,
+      introspection_endpoint: `${issuer}/oauth2/introspect`,
+      revocation_endpoint: `${issuer}/oauth2/revoke`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       grant_types_supported: ['client_credentials'],
       response_types_supported: ['token'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      claims_supported: ID_TOKEN_CLAIMS,
       scopes_supported: [...MANAGEMENT_SCOPES, OPENID_SCOPE],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: algs,

@@ -2,6 +2,7 @@ import {
   DomainError,
   MemoryStore,
   REVOCATION_PREFIX,
+  revocationReadyKey,
   type KeyValueStore,
   type Logger,
 } from '@agentidp/shared';
@@ -29,7 +30,7 @@ function fakeRepository(clients: RevocationRow[], agents: RevocationRow[] = []) 
 
 function setup(store: KeyValueStore, repository: ReturnType<typeof fakeRepository>) {
   const config = { token: { accessTokenTtlSeconds: TTL_SECONDS } } as RegistryConfig;
-  const logger = { info: jest.fn() } as unknown as Logger;
+  const logger = { info: jest.fn(), warn: jest.fn() } as unknown as Logger;
   return new RevocationPublisher(store, config, logger, repository as unknown as RevocationRepository);
 }
 
@@ -96,9 +97,20 @@ describe(RevocationPublisher.name, () => {
 
   it('fails the start when the store cannot be re-warmed, rather than serve without revocations', async () => {
     const broken = {
+      get: jest.fn(async () => Promise.reject(new Error('ECONNREFUSED'))),
       mget: jest.fn(async () => Promise.reject(new Error('ECONNREFUSED'))),
     } as unknown as KeyValueStore;
     const sut = setup(broken, fakeRepository([row(1, NOW)]));
     await expect(sut.onApplicationBootstrap()).rejects.toThrow('ECONNREFUSED');
+  });
+
+  it('marks the registry ready in the store once re-warmed at start', async () => {
+    const sut = setup(store, fakeRepository([row(1, NOW)]));
+    await sut.onApplicationBootstrap();
+    try {
+      expect(await store.get(revocationReadyKey('registry'))).toMatch(/^ready:/);
+    } finally {
+      await sut.onModuleDestroy();
+    }
   });
 });

@@ -1,8 +1,9 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
 import {
   DomainError,
   REVOCATION_PREFIX,
+  RevocationWarmer,
   revocationTtlMs,
   type KeyValueStore,
   type Logger,
@@ -25,18 +26,28 @@ type Kind = 'client' | 'agent';
  *    so a revocation is never committed without the store knowing it.
  * 2. On start the projection is rebuilt from Postgres (re-warm), so a revocation survives a store
  *    flush plus a restart of the registry.
+ * 3. While running, the readiness sentinel `rev:ready:registry` is watched (RevocationWarmer): a
+ *    store that lost its data (FLUSH, Redis restarted empty) is re-warmed within about a second,
+ *    and readers fail closed until then.
  */
 @Injectable()
-export class RevocationPublisher implements OnApplicationBootstrap {
+export class RevocationPublisher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly ttlSeconds: number;
+  private readonly warmer: RevocationWarmer;
 
   constructor(
     @Inject(STORE) private readonly store: KeyValueStore,
     @Inject(SERVICE_CONFIG) config: RegistryConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     private readonly repository: RevocationRepository,
   ) {
     this.ttlSeconds = config.token.accessTokenTtlSeconds;
+    this.warmer = new RevocationWarmer({
+      store,
+      publisher: 'registry',
+      rewarm: () => this.rewarm(),
+      logger,
+    });
   }
 
   /**
@@ -59,8 +70,12 @@ export class RevocationPublisher implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     // Fail the start rather than serve with revocations the store may have lost.
-    const counts = await this.rewarm();
-    this.logger.info(counts, 'revocations re-warmed into the store');
+    await this.warmer.ensureWarm(true);
+    this.warmer.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.warmer.stop();
   }
 
   /**

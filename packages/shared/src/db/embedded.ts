@@ -32,7 +32,12 @@ export async function startEmbeddedPostgres(
   if (options.dataDir) fs.mkdirSync(path.dirname(options.dataDir), { recursive: true });
   const db = await PGlite.create(options.dataDir);
   const host = options.host ?? '127.0.0.1';
-  const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections: 64 });
+  const server = new PGLiteSocketServer({
+    db: withPipelineAffinity(db),
+    host,
+    port: options.port ?? 0,
+    maxConnections: 64,
+  });
   await server.start();
   const address = server.getServerConn();
   const port = Number(address.split(':').pop());
@@ -43,4 +48,38 @@ export async function startEmbeddedPostgres(
       await db.close();
     },
   };
+}
+
+/** Extended-protocol messages that end a pipeline (Sync) or stand alone (simple Query, Terminate). */
+const PIPELINE_END = new Set(['S'.charCodeAt(0), 'Q'.charCodeAt(0), 'X'.charCodeAt(0)]);
+
+/**
+ * pglite-socket queues every wire-protocol message of every connection on the one backend, and
+ * keeps a connection's messages together only inside a transaction. Outside one, the Parse / Bind /
+ * Execute / Sync of an extended query from connection A can interleave with B's: A's Bind then
+ * binds B's unnamed statement ("bind message supplies 1 parameters, but prepared statement
+ * requires 2") and the backend is left confused. The queue asks `db.isInTransaction()` to decide
+ * affinity, so this answers true also while a connection is between a Parse and its Sync: the
+ * queue then serves that connection until its pipeline ends, exactly as inside a transaction.
+ */
+function withPipelineAffinity(db: PGlite): PGlite {
+  let pipelineOpen = false;
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'isInTransaction') {
+        return () => pipelineOpen || target.isInTransaction();
+      }
+      if (property === 'execProtocolRawStream') {
+        return (message: Uint8Array, options: Parameters<PGlite['execProtocolRawStream']>[1]) => {
+          const type = message[0];
+          // A startup packet begins with its length (first byte 0): it opens no pipeline.
+          if (type !== undefined && type !== 0) pipelineOpen = !PIPELINE_END.has(type);
+          return target.execProtocolRawStream(message, options);
+        };
+      }
+      // Receiver = the real instance: PGlite's getters and methods use private fields.
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

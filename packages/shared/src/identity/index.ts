@@ -1,4 +1,6 @@
 export * from './fields';
+export * from './platform';
 export * from './revocation';
+export * from './revocation-warmer';
 export * from './scopes';
 export * from './secrets';

@@ -15,8 +15,26 @@ import { v7 as uuidv7 } from 'uuid';
  * A token's issue time in ms comes from its `jti`, a UUIDv7 (RFC 9562), because `iat` has only
  * second precision. Keys live as long as a token they may concern (TTL + grace + margin); the
  * durable record is in Postgres and is re-warmed into the store on start.
+ *
+ * The store is only a projection of Postgres, so a reader must also know that the projection is
+ * complete: each publisher keeps a readiness sentinel `rev:ready:<publisher>` (see
+ * {@link RevocationWarmer}). A FLUSH or a fresh Redis removes the sentinels together with the
+ * revocations; readers then treat every token as unknown (fail closed) until the publishers have
+ * re-warmed and written their sentinel again.
  */
 export const REVOCATION_PREFIX = { jti: 'rev:jti:', client: 'rev:client:', agent: 'rev:agent:' } as const;
+
+/** The services that publish revocations: the registry (clients, agents) and auth (single tokens). */
+export const REVOCATION_PUBLISHERS = ['registry', 'auth'] as const;
+export type RevocationPublisherName = (typeof REVOCATION_PUBLISHERS)[number];
+
+/** Values of a readiness sentinel: `ready:<ms>` once complete, `pending:<ms>:<nonce>` while re-warming. */
+export const REVOCATION_READY = 'ready:';
+export const REVOCATION_PENDING = 'pending:';
+
+export function revocationReadyKey(publisher: RevocationPublisherName): string {
+  return `rev:ready:${publisher}`;
+}
 
 export interface TokenIdentity {
   jti: string;
@@ -30,6 +48,34 @@ export function revocationKeys(token: TokenIdentity): [string, string, string] {
     `${REVOCATION_PREFIX.client}${token.clientId}`,
     `${REVOCATION_PREFIX.agent}${token.agentId}`,
   ];
+}
+
+/**
+ * Every key a reader needs to decide about one token, for ONE `mget`: the three revocation keys of
+ * {@link revocationKeys} followed by the readiness sentinel of each publisher.
+ */
+export function revocationCheckKeys(token: TokenIdentity): string[] {
+  return [...revocationKeys(token), ...REVOCATION_PUBLISHERS.map(revocationReadyKey)];
+}
+
+/**
+ * `revoked`: a revocation applies. `unknown`: no revocation is visible but some publisher's data is
+ * not (yet) in the store, so the absence proves nothing: fail closed. `active`: not revoked.
+ */
+export type RevocationState = 'active' | 'revoked' | 'unknown';
+
+/** Decides from the values of {@link revocationCheckKeys} (same order). */
+export function revocationState(
+  values: readonly (string | null)[],
+  token: TokenIdentity,
+  now: number = Date.now(),
+): RevocationState {
+  if (isRevoked(values.slice(0, 3), token, now)) return 'revoked';
+  const sentinels = values.slice(3);
+  const complete =
+    sentinels.length === REVOCATION_PUBLISHERS.length &&
+    sentinels.every((value) => typeof value === 'string' && value.startsWith(REVOCATION_READY));
+  return complete ? 'active' : 'unknown';
 }
 
 /** A new token id that also records when it was made (ms). */

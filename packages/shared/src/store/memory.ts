@@ -1,4 +1,4 @@
-import type { KeyValueStore } from './types';
+import { assertIncrUpToArgs, type BoundedIncrResult, type KeyValueStore } from './types';
 
 interface Entry {
   value: string;
@@ -59,6 +59,25 @@ export class MemoryStore implements KeyValueStore {
     return current + by;
   }
 
+  async setIfEqual(key: string, expected: string, value: string): Promise<boolean> {
+    this.assertOpen();
+    if (this.live(key)?.value !== expected) return false;
+    this.entries.set(key, { value, expiresAt: null });
+    return true;
+  }
+
+  async incrUpTo(key: string, limit: number, ttlMs: number, by = 1): Promise<BoundedIncrResult> {
+    this.assertOpen();
+    assertIncrUpToArgs(limit, by);
+    // One synchronous step on a single-threaded map: nothing can run between the check and the add.
+    const entry = this.live(key);
+    const current = entry ? integerValue(entry.value) : 0;
+    if (current + by > limit) return { allowed: false, value: current };
+    if (entry) entry.value = String(current + by);
+    else this.entries.set(key, { value: String(by), expiresAt: this.now() + ttlMs });
+    return { allowed: true, value: current + by };
+  }
+
   async pttl(key: string): Promise<number> {
     this.assertOpen();
     const entry = this.live(key);
@@ -92,4 +111,11 @@ export class MemoryStore implements KeyValueStore {
   private assertOpen(): void {
     if (this.closed) throw new Error('store is closed');
   }
+}
+
+/** Same rule as Redis INCRBY: only a plain base-10 integer string can be incremented. */
+function integerValue(value: string): number {
+  const current = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(current)) throw new Error('value is not an integer or out of range');
+  return current;
 }

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { KeyValueStore } from './types';
+import { assertIncrUpToArgs, type BoundedIncrResult, type KeyValueStore } from './types';
 
 export interface RedisStoreOptions {
   url: string;
@@ -18,8 +18,36 @@ local value = redis.call('INCRBY', KEYS[1], ARGV[2])
 if created then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return value`;
 
+// Compare-and-set in one step: GET and SET must not be separated by another client's write or a FLUSH.
+const SET_IF_EQUAL = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return 1
+end
+return 0`;
+
+// Check-and-increment for quotas, one atomic step: read, compare with the limit, INCRBY only when
+// the result stays within it (never past it, so concurrent callers cannot overshoot together), and
+// set the expiry only when this call created the key. Returns {allowed 0|1, value}.
+const INCR_UP_TO = `
+local raw = redis.call('GET', KEYS[1])
+local current = 0
+if raw then
+  if not string.match(raw, '^%-?%d+$') then
+    return redis.error_reply('ERR value is not an integer or out of range')
+  end
+  current = tonumber(raw)
+end
+local by = tonumber(ARGV[3])
+if current + by > tonumber(ARGV[1]) then return {0, current} end
+local value = redis.call('INCRBY', KEYS[1], by)
+if not raw then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return {1, value}`;
+
 type RedisWithScripts = Redis & {
+  incrUpTo(key: string, limit: number, ttlMs: number, by: number): Promise<[number, number]>;
   incrWithTtl(key: string, ttlMs: number, by: number): Promise<number>;
+  setIfEqual(key: string, expected: string, value: string): Promise<number>;
 };
 
 /** Redis-backed store (ioredis). Commands fail fast while disconnected instead of queueing. */
@@ -41,7 +69,17 @@ export class RedisStore implements KeyValueStore {
     // Connection errors are reported through rejected commands; an unhandled 'error' event would crash.
     redis.on('error', () => undefined);
     redis.defineCommand('incrWithTtl', { numberOfKeys: 1, lua: INCR_WITH_TTL });
+    redis.defineCommand('incrUpTo', { numberOfKeys: 1, lua: INCR_UP_TO });
+    redis.defineCommand('setIfEqual', { numberOfKeys: 1, lua: SET_IF_EQUAL });
     this.redis = redis as RedisWithScripts;
+  }
+
+  /**
+   * The underlying ioredis connection, for libraries that speak Redis themselves (the gateway's
+   * rate limiter). Same fail-fast settings and key prefix as the store; do not close it directly.
+   */
+  get client(): Redis {
+    return this.redis;
   }
 
   /** Resolves once connected (or rejects after the connect timeout); for startup ordering. */
@@ -85,6 +123,16 @@ export class RedisStore implements KeyValueStore {
 
   async incr(key: string, ttlMs: number, by = 1): Promise<number> {
     return this.redis.incrWithTtl(key, Math.max(1, Math.ceil(ttlMs)), by);
+  }
+
+  async setIfEqual(key: string, expected: string, value: string): Promise<boolean> {
+    return (await this.redis.setIfEqual(key, expected, value)) === 1;
+  }
+
+  async incrUpTo(key: string, limit: number, ttlMs: number, by = 1): Promise<BoundedIncrResult> {
+    assertIncrUpToArgs(limit, by);
+    const [allowed, value] = await this.redis.incrUpTo(key, limit, Math.max(1, Math.ceil(ttlMs)), by);
+    return { allowed: allowed === 1, value };
   }
 
   async pttl(key: string): Promise<number> {

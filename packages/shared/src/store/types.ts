@@ -20,9 +20,38 @@ export interface KeyValueStore {
    * call it expires after `ttlMs`; an existing key keeps its expiry (fixed windows, daily quotas).
    */
   incr(key: string, ttlMs: number, by?: number): Promise<number>;
+  /**
+   * Atomically replaces the value of `key` with `value` (no expiry) only when it currently equals
+   * `expected`; true when it did. A missing key never matches. For compare-and-set protocols such
+   * as the revocation re-warm sentinel, where a flush between two steps must be detected.
+   */
+  setIfEqual(key: string, expected: string, value: string): Promise<boolean>;
+  /**
+   * Atomically adds `by` (default 1) unless the result would exceed `limit`: the check and the
+   * increment are ONE step, so concurrent callers can never take the value past the limit together
+   * (daily tier quotas). A missing key counts as 0; a key created by this call expires after
+   * `ttlMs`, an existing key keeps its expiry. Returns whether it was added and the value after
+   * the call (the unchanged value when refused). `limit` must be an integer ≥ 0, `by` ≥ 1.
+   */
+  incrUpTo(key: string, limit: number, ttlMs: number, by?: number): Promise<BoundedIncrResult>;
   /** Remaining time to live in ms; -1 without expiry, -2 when the key does not exist (as Redis PTTL). */
   pttl(key: string): Promise<number>;
   /** Rejects when the store cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Outcome of {@link KeyValueStore.incrUpTo}. */
+export interface BoundedIncrResult {
+  /** Whether `by` was added (false: it would have exceeded the limit, nothing changed). */
+  allowed: boolean;
+  /** The value after the call. */
+  value: number;
+}
+
+/** Argument checks both implementations share, so they reject the same calls the same way. */
+export function assertIncrUpToArgs(limit: number, by: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 0)
+    throw new RangeError('incrUpTo: limit must be an integer >= 0');
+  if (!Number.isSafeInteger(by) || by < 1) throw new RangeError('incrUpTo: by must be an integer >= 1');
 }

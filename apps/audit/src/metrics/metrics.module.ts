@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { AuditMetrics } from './audit.metrics';
+
+@Module({ providers: [AuditMetrics], exports: [AuditMetrics] })
+export class MetricsModule {}

@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LOGGER } from '@agentidp/nest-kit';
+import { DomainError, PLATFORM_ORGANIZATION_ID, type Logger } from '@agentidp/shared';
+import { AuthEventsRepository } from '../common/events.repository';
+import { RegistryClient, type ClientAuthentication } from './registry.client';
+
+/** A client that proved its secret. */
+export type AuthenticatedClient = Extract<ClientAuthentication, { valid: true }>;
+
+/** What a caller presents at the token, introspection or revocation endpoint. */
+export interface PresentedClient {
+  clientId: string;
+  clientSecret: string;
+  /** For the audit of failed attempts. */
+  clientIp: string;
+}
+
+/** Which endpoint authenticated the client, recorded with a failure. */
+export type ClientAuthEndpoint = 'token' | 'introspect' | 'revoke';
+
+/** One message for every failed client authentication, whatever the reason: no enumeration. */
+export const CLIENT_AUTH_FAILED = 'Client authentication failed';
+
+// Longer values are no credential of ours; refuse them without a registry round trip.
+const MAX_CLIENT_ID_LENGTH = 256;
+const MAX_CLIENT_SECRET_LENGTH = 512;
+
+/**
+ * Client authentication for every OAuth endpoint auth serves: the registry checks the secret
+ * (VerifyClientSecret), and every failure is logged and audited as `auth.failed`, in the client's
+ * organization when the client is known, else under the platform organization id (nil UUID) so
+ * that guesses at unknown client ids are on record too. The secret itself is never recorded.
+ */
+@Injectable()
+export class ClientAuthenticator {
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly registry: RegistryClient,
+    private readonly events: AuthEventsRepository,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ context: ClientAuthenticator.name });
+  }
+
+  /** The authenticated client, or undefined after the failure has been logged and audited. */
+  async authenticate(
+    presented: PresentedClient,
+    endpoint: ClientAuthEndpoint,
+  ): Promise<AuthenticatedClient | undefined> {
+    const result: ClientAuthentication =
+      presented.clientId.length > MAX_CLIENT_ID_LENGTH ||
+      presented.clientSecret.length > MAX_CLIENT_SECRET_LENGTH
+        ? { valid: false, reason: 'malformed_credentials' }
+        : await this.registry.verifyClientSecret(presented.clientId, presented.clientSecret);
+    if (result.valid) {
+      if (!result.organizationId || !result.agentId || !result.clientId) {
+        // A token without a tenant would be worse than no token.
+        throw new DomainError('internal_error', 'Client authentication failed unexpectedly', {
+          cause: new Error('registry confirmed a client without organization, agent or client id'),
+        });
+      }
+      return result;
+    }
+
+    const clientId = presented.clientId.slice(0, MAX_CLIENT_ID_LENGTH);
+    this.logger.info(
+      {
+        client_id: clientId,
+        reason: result.reason,
+        client_ip: presented.clientIp,
+        organization_id: result.organizationId,
+        endpoint,
+      },
+      'client authentication failed',
+    );
+    await this.events.record([
+      {
+        action: 'auth.failed',
+        outcome: 'failure',
+        organizationId: result.organizationId ?? PLATFORM_ORGANIZATION_ID,
+        agentId: result.agentId ?? '',
+        actor: { clientId, agentId: result.agentId ?? '' },
+        details: { client_id: clientId, reason: result.reason, client_ip: presented.clientIp, endpoint },
+      },
+    ]);
+    return undefined;
+  }
+}

@@ -1,0 +1,51 @@
+import { callUnary } from '@agentidp/shared';
+import * as present from './audit.presenters';
+import { agentSummaryQuery, analyticsDaysQuery } from './audit.schemas';
+import type { HandlerContext, Reply, RouteSpec } from './route-table';
+import { parseInput } from './validate';
+
+/**
+ * Analytics (api.md "Analytics and compliance") of the caller's organization, from counters the
+ * audit service keeps as events arrive. When ANALYTICS_ENABLED=false (audit's setting) every
+ * route answers 404. Reading organization-wide activity needs `audit:read`.
+ */
+export const ANALYTICS_ROUTES: readonly RouteSpec[] = [
+  { method: 'get', path: '/analytics/tokens', scope: 'audit:read', handle: tokenTrend },
+  { method: 'get', path: '/analytics/agents/activity', scope: 'audit:read', handle: agentActivity },
+  { method: 'get', path: '/analytics/agents', scope: 'audit:read', handle: agentSummary },
+];
+
+async function tokenTrend({ req, clients: { audit } }: HandlerContext): Promise<Reply> {
+  const { days } = parseInput(analyticsDaysQuery, req.query, 'query');
+  const response = await callUnary(audit.getTokenTrend.bind(audit), { days: days ?? 0 });
+  return {
+    status: 200,
+    body: { organization_id: response.organizationId, days: response.days, data: response.data },
+  };
+}
+
+async function agentActivity({ req, clients: { audit } }: HandlerContext): Promise<Reply> {
+  const { days } = parseInput(analyticsDaysQuery, req.query, 'query');
+  const response = await callUnary(audit.getAgentActivity.bind(audit), { days: days ?? 0 });
+  return {
+    status: 200,
+    body: {
+      organization_id: response.organizationId,
+      days: response.days,
+      data: response.data.map((c) => ({ day_of_week: c.dayOfWeek, hour: c.hour, count: c.count })),
+    },
+  };
+}
+
+async function agentSummary({ req, clients: { audit } }: HandlerContext): Promise<Reply> {
+  const { month } = parseInput(agentSummaryQuery, req.query, 'query');
+  const response = await callUnary(audit.getAgentSummary.bind(audit), { month: month ?? '' });
+  return {
+    status: 200,
+    body: {
+      organization_id: response.organizationId,
+      month: response.month,
+      data: response.agents.map(present.agentSummary),
+    },
+  };
+}

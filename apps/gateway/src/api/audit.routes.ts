@@ -1,0 +1,54 @@
+import { callUnary, toTimestamp } from '@agentidp/shared';
+import * as present from './audit.presenters';
+import { auditEventParam, listAuditQuery, noQuery, verifyAuditQuery } from './audit.schemas';
+import type { HandlerContext, Reply, RouteSpec } from './route-table';
+import { parseInput } from './validate';
+
+/**
+ * The audit log (api.md "Audit"), served by the audit service for the caller's organization
+ * only: the tenant travels in gRPC metadata from the verified token, never in a parameter.
+ * `/audit/verify` comes before `/audit/:event_id` so it is not read as an id.
+ */
+export const AUDIT_ROUTES: readonly RouteSpec[] = [
+  { method: 'get', path: '/audit', scope: 'audit:read', handle: listEvents },
+  { method: 'get', path: '/audit/verify', scope: 'audit:read', handle: verifyChain },
+  { method: 'get', path: '/audit/:event_id', scope: 'audit:read', handle: getEvent },
+];
+
+const timestamp = (value: string | undefined) => (value ? toTimestamp(new Date(value)) : undefined);
+
+async function listEvents({ req, clients: { audit } }: HandlerContext): Promise<Reply> {
+  const query = parseInput(listAuditQuery, req.query, 'query');
+  const response = await callUnary(audit.listEvents.bind(audit), {
+    limit: query.limit ?? 0,
+    cursor: query.cursor ?? '',
+    action: query.action ?? '',
+    agentId: query.agent_id ?? '',
+    outcome: query.outcome ?? '',
+    from: timestamp(query.from),
+    to: timestamp(query.to),
+  });
+  return {
+    status: 200,
+    body: { data: response.events.map(present.auditEvent), next_cursor: response.nextCursor || null },
+  };
+}
+
+async function getEvent({ req, clients: { audit } }: HandlerContext): Promise<Reply> {
+  const { event_id: eventId } = parseInput(auditEventParam, req.params, 'path');
+  parseInput(noQuery, req.query, 'query');
+  const response = await callUnary(audit.getEvent.bind(audit), { eventId });
+  return { status: 200, body: present.auditEvent(response.event) };
+}
+
+/** Always 200 with the result: a broken chain is a finding, not a failed request. */
+async function verifyChain({ req, clients: { audit } }: HandlerContext): Promise<Reply> {
+  const query = parseInput(verifyAuditQuery, req.query, 'query');
+  // Verification walks the whole chain: give it longer than an ordinary call.
+  const response = await callUnary(
+    audit.verifyChain.bind(audit),
+    { from: timestamp(query.from), to: timestamp(query.to) },
+    { deadlineMs: 60_000 },
+  );
+  return { status: 200, body: present.verification(response, query) };
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * Query schemas of the audit, analytics and compliance endpoints (api.md). Objects are strict: an
+ * unknown parameter is an error, not silently ignored.
+ */
+
+const dateTime = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
+
+/** `from` ≤ `to` when both are given. */
+function ordered(range: { from?: string; to?: string }): boolean {
+  return !range.from || !range.to || new Date(range.from).getTime() <= new Date(range.to).getTime();
+}
+
+export const listAuditQuery = z
+  .strictObject({
+    limit: z.coerce
+      .number({ message: 'must be an integer from 1 to 100' })
+      .int({ message: 'must be an integer from 1 to 100' })
+      .min(1, { message: 'must be an integer from 1 to 100' })
+      .max(100, { message: 'must be an integer from 1 to 100' })
+      .optional(),
+    cursor: z.string().min(1).max(512).optional(),
+    action: z
+      .string()
+      .max(64, { message: 'must be an action name like token.issued' })
+      .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, { message: 'must be an action name like token.issued' })
+      .optional(),
+    agent_id: z.uuid({ message: 'must be a UUID' }).optional(),
+    outcome: z.enum(['success', 'failure'], { message: 'must be success or failure' }).optional(),
+    from: dateTime.optional(),
+    to: dateTime.optional(),
+  })
+  .refine(ordered, { path: ['from'], message: 'must not be after to' });
+
+export const verifyAuditQuery = z
+  .strictObject({ from: dateTime.optional(), to: dateTime.optional() })
+  .refine(ordered, { path: ['from'], message: 'must not be after to' });
+
+export const auditEventParam = z.strictObject({ event_id: z.uuid({ message: 'must be a UUID' }) });
+
+/** `days`: 1–90, default 30 (0, 91 and `abc` are all refused, naming the parameter). */
+const days = z.coerce
+  .number({ message: 'must be an integer from 1 to 90' })
+  .int({ message: 'must be an integer from 1 to 90' })
+  .min(1, { message: 'must be an integer from 1 to 90' })
+  .max(90, { message: 'must be an integer from 1 to 90' })
+  .optional();
+
+export const analyticsDaysQuery = z.strictObject({ days });
+
+export const agentSummaryQuery = z.strictObject({
+  month: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be a month as YYYY-MM' })
+    .optional(),
+});
+
+export const noQuery = z.strictObject({});

@@ -1,0 +1,66 @@
+import type { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
+import { callUnary } from '@agentidp/shared';
+import * as present from './billing.presenters';
+import { upgradeBody, usageQuery } from './billing.schemas';
+import type { HandlerContext, Reply, RouteSpec } from './route-table';
+import { parseInput } from './validate';
+
+/** Tiers, usage and upgrades (api.md "Tiers, usage, billing"), served by billing. */
+export const BILLING_ROUTES: readonly RouteSpec[] = [
+  { method: 'get', path: '/tiers/status', scope: null, handle: tierStatus },
+  { method: 'post', path: '/tiers/upgrade', scope: 'billing:write', handle: upgrade },
+  { method: 'get', path: '/billing/usage', scope: 'billing:read', handle: usage },
+];
+
+// ── Handlers: parse → call → present ─────────────────────────────────────────────────────────
+
+/** Reads the counters, never counts or enforces (enforcement is the request pipeline's). */
+async function tierStatus({ clients: { registry, billing } }: HandlerContext): Promise<Reply> {
+  const agentCount = await countLimitedAgents(registry);
+  const status = await callUnary(billing.getTierStatus.bind(billing), { agentCount });
+  return { status: 200, body: present.tierStatus(status) };
+}
+
+async function upgrade({ req, clients: { billing } }: HandlerContext): Promise<Reply> {
+  const body = parseInput(upgradeBody, req.body ?? {}, 'request body');
+  const session = await callUnary(billing.createCheckoutSession.bind(billing), {
+    targetTier: body.target_tier,
+  });
+  return { status: 200, body: { checkout_url: session.checkoutUrl } };
+}
+
+async function usage({ req, principal, clients: { billing } }: HandlerContext): Promise<Reply> {
+  const query = parseInput(usageQuery, req.query, 'query');
+  const report = await callUnary(billing.getUsage.bind(billing), { days: query.days ?? 0 });
+  return { status: 200, body: present.usage(principal.organizationId, report) };
+}
+
+/** ListAgents' largest page. */
+const PAGE = 100;
+
+/**
+ * Agents that count toward max_agents: active and suspended ones, less the org-admin agent (always
+ * active: the registry refuses to suspend or decommission it). The registry owns agents and has
+ * no count RPC yet, so this pages its list.
+ * TODO(issue 6 wiring): replace with a registry count (the agent-limit check at registration
+ * needs the same number) so large organizations cost one call.
+ */
+export async function countLimitedAgents(registry: RegistryServiceClient): Promise<number> {
+  let count = 0;
+  for (const status of ['active', 'suspended']) {
+    let cursor = '';
+    do {
+      const page = await callUnary(registry.listAgents.bind(registry), {
+        limit: PAGE,
+        cursor,
+        status,
+        agentType: '',
+        owner: '',
+        deploymentEnv: '',
+      });
+      count += page.agents.length;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+  return Math.max(0, count - 1);
+}

@@ -1,0 +1,52 @@
+import type { Response } from 'express';
+import type { KeyValueStore, Logger } from '@agentidp/shared';
+import type { RateLimitConfig } from '../config';
+import type { TokenMetrics } from '../metrics';
+import { StoreRateLimiter, type LimitDecision } from './rate-limiter';
+
+/** The gateway's two budgets. */
+export interface Limits {
+  /** Per client_id: every authenticated API request and every OAuth request of the client. */
+  client: StoreRateLimiter;
+  /** Per IP: failed client authentications at the OAuth endpoints (brute force). */
+  authFailures: StoreRateLimiter;
+}
+
+export function createLimits(deps: {
+  store: KeyValueStore;
+  config: RateLimitConfig;
+  metrics: TokenMetrics;
+  logger: Logger;
+}): Limits {
+  const { store, config, metrics, logger } = deps;
+  return {
+    client: new StoreRateLimiter({
+      name: 'client',
+      store,
+      points: config.maxRequests,
+      windowMs: config.windowMs,
+      metrics,
+      logger,
+    }),
+    authFailures: new StoreRateLimiter({
+      name: 'auth_failure',
+      store,
+      points: config.authFailuresPerIp,
+      windowMs: config.authFailureWindowMs,
+      metrics,
+      logger,
+    }),
+  };
+}
+
+/** api.md: `X-RateLimit-Limit`, `-Remaining`, `-Reset` (Unix seconds) on authenticated responses. */
+export function setRateLimitHeaders(res: Response, decision: LimitDecision): void {
+  res.setHeader('X-RateLimit-Limit', String(decision.limit));
+  res.setHeader('X-RateLimit-Remaining', String(decision.remaining));
+  res.setHeader('X-RateLimit-Reset', String(decision.resetAt));
+}
+
+/** `Retry-After` (seconds) on every 429. */
+export function setRetryAfter(res: Response, decision: LimitDecision): void {
+  res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+}

@@ -1,0 +1,81 @@
+import express, { type Request, type RequestHandler } from 'express';
+import { OAuthError } from './oauth-errors';
+
+/** Client authentication as presented (`client_secret_basic` or `client_secret_post`). */
+export interface PresentedClient {
+  clientId: string;
+  clientSecret: string;
+  /** Sent with HTTP Basic: a failure answers `WWW-Authenticate: Basic` (RFC 6749 §5.2). */
+  basic: boolean;
+}
+
+/** Token responses and errors must not be cached (RFC 6749 §5.1). */
+export const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
+  next();
+};
+
+export const requireForm: RequestHandler = (req, _res, next) => {
+  next(
+    req.is('application/x-www-form-urlencoded')
+      ? undefined
+      : new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded'),
+  );
+};
+
+/** Small form bodies only: no OAuth request of ours needs more. */
+export const parseForm: RequestHandler = express.urlencoded({
+  extended: false,
+  limit: '16kb',
+  parameterLimit: 20,
+});
+
+/** Form parameters; RFC 6749 §3.2: a parameter must not be sent more than once. */
+export function formParams(req: Request): Record<string, string | undefined> {
+  const body: unknown = req.body;
+  const out: Record<string, string | undefined> = {};
+  if (typeof body !== 'object' || body === null) return out;
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value !== 'string')
+      throw new OAuthError('invalid_request', `Parameter ${key} was sent more than once`);
+    out[key] = value;
+  }
+  return out;
+}
+
+/** `client_secret_basic` (RFC 6749 §2.3.1, form-urlencoded inside Basic) or `client_secret_post`. */
+export function clientCredentials(req: Request, form: Record<string, string | undefined>): PresentedClient {
+  const header = req.get('authorization');
+  const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header?.trim() ?? '');
+  if (header && !basic)
+    throw new OAuthError('invalid_request', 'Unsupported Authorization scheme for this endpoint');
+  if (basic) {
+    if (form.client_secret !== undefined) {
+      throw new OAuthError(
+        'invalid_request',
+        'Use one client authentication method, not Basic and form fields',
+      );
+    }
+    const decoded = Buffer.from(basic[1] as string, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new OAuthError('invalid_client', 'Malformed HTTP Basic credentials');
+    try {
+      const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+      const clientSecret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+      if (form.client_id !== undefined && form.client_id !== clientId) {
+        throw new OAuthError('invalid_request', 'client_id in the body differs from HTTP Basic');
+      }
+      return { clientId, clientSecret, basic: true };
+    } catch (error) {
+      if (error instanceof OAuthError) throw error;
+      throw new OAuthError('invalid_client', 'Malformed HTTP Basic credentials');
+    }
+  }
+  return { clientId: form.client_id ?? '', clientSecret: form.client_secret ?? '', basic: false };
+}
+
+/** The caller's address as the socket sees it (`trust proxy` is off: X-Forwarded-For is ignored). */
+export function clientIp(req: Request): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}

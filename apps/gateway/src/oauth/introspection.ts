@@ -1,0 +1,81 @@
+import type { RequestHandler } from 'express';
+import type { IntrospectTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
+import { callUnary, fromGrpcError } from '@agentidp/shared';
+import { clientCredentials, clientIp, formParams, noStore, parseForm, requireForm } from './form';
+import { OAuthError } from './oauth-errors';
+import { outcomeOf, type OAuthEndpointDeps } from './token';
+
+/** RFC 7662 §2.1: the token to introspect, at most what any token of ours could be. */
+const MAX_TOKEN_LENGTH = 8_192;
+
+/**
+ * `POST /oauth2/introspect` (RFC 7662): form body `token` (+ optional `token_type_hint`), client
+ * authentication as at the token endpoint, the caller's credential must hold `tokens:read` →
+ * auth.IntrospectToken → `{ "active": true, …claims }` or `{ "active": false }`. Tokens of another
+ * organization, revoked, expired or foreign tokens are all just `active: false`.
+ */
+export function introspectionEndpoint(deps: OAuthEndpointDeps): RequestHandler[] {
+  const { auth, guard, metrics, logger } = deps;
+  const introspect: RequestHandler = (req, res, next) => {
+    void (async () => {
+      const form = formParams(req);
+      const client = clientCredentials(req, form);
+      const token = requiredToken(form.token);
+      const admission = await guard.admit(req, res, client);
+      let response: IntrospectTokenResponse;
+      try {
+        response = await callUnary(auth.introspectToken.bind(auth), {
+          client: { clientId: client.clientId, clientSecret: client.clientSecret, clientIp: clientIp(req) },
+          token,
+          tokenTypeHint: form.token_type_hint ?? '',
+        });
+      } catch (error) {
+        await guard.settle(res, admission, 'not_authenticated', 'introspect');
+        throw unavailable(error, logger, 'introspection');
+      }
+      await guard.settle(res, admission, outcomeOf(response.error), 'introspect');
+      if (response.error) {
+        if (response.error === 'invalid_client' && client.basic) {
+          res.setHeader('WWW-Authenticate', 'Basic realm="agentidp"');
+        }
+        throw new OAuthError(response.error, response.errorDescription);
+      }
+      metrics.introspections.inc({ active: String(response.active) });
+      res.status(200).json(
+        response.active
+          ? {
+              active: true,
+              scope: response.scope,
+              client_id: response.clientId,
+              token_type: response.tokenType,
+              exp: response.exp,
+              iat: response.iat,
+              sub: response.sub,
+              aud: response.aud,
+              iss: response.iss,
+              jti: response.jti,
+              organization_id: response.organizationId,
+              agent_id: response.agentId,
+            }
+          : { active: false },
+      );
+    })().catch(next);
+  };
+  return [noStore, requireForm, parseForm, introspect];
+}
+
+/** The `token` form parameter, present and of a sane size (RFC 7662 §2.1, RFC 7009 §2.1). */
+export function requiredToken(token: string | undefined): string {
+  if (!token) throw new OAuthError('invalid_request', 'The token parameter is required');
+  if (token.length > MAX_TOKEN_LENGTH)
+    throw new OAuthError('invalid_request', 'The token parameter is too long');
+  return token;
+}
+
+/** auth failed or could not be reached: 503 `temporarily_unavailable` (fail closed). */
+export function unavailable(error: unknown, logger: OAuthEndpointDeps['logger'], what: string): OAuthError {
+  const domain = fromGrpcError(error);
+  if (domain.httpStatus >= 500) logger.warn({ err: error }, `${what} failed at auth`);
+  else logger.error({ err: error }, `${what}: unexpected answer from auth`);
+  return new OAuthError('temporarily_unavailable', `The ${what} service is unavailable; retry later`);
+}

@@ -1,0 +1,172 @@
+import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import express from 'express';
+import request from 'supertest';
+import type {
+  BillingServiceClient,
+  HandleStripeWebhookRequest,
+  HandleStripeWebhookResponse,
+} from '@agentidp/proto/grpc/agentid/billing/v1/billing';
+import type {
+  Agent,
+  ListAgentsRequest,
+  ListAgentsResponse,
+  RegistryServiceClient,
+} from '@agentidp/proto/grpc/agentid/registry/v1/registry';
+import { createLogger, DomainError, toGrpcError } from '@agentidp/shared';
+import { captureLogs } from '@agentidp/shared/testing';
+import { billingWebhook } from '../src/api/billing-webhook';
+import { countLimitedAgents } from '../src/api/billing.routes';
+import { errorHandler } from '../src/middleware/errors';
+import { requestContext } from '../src/middleware/request-context';
+
+type Callback<T> = (error: ServiceError | null, response?: T) => void;
+
+/** A BillingServiceClient stand-in whose HandleStripeWebhook records requests and answers `answer`. */
+function fakeBilling(
+  answer: (req: HandleStripeWebhookRequest) => HandleStripeWebhookResponse | ServiceError,
+) {
+  const received: HandleStripeWebhookRequest[] = [];
+  const handleStripeWebhook = (
+    req: HandleStripeWebhookRequest,
+    _metadata: Metadata,
+    _options: unknown,
+    callback: Callback<HandleStripeWebhookResponse>,
+  ) => {
+    received.push(req);
+    const result = answer(req);
+    setImmediate(() => ('code' in result ? callback(result) : callback(null, result)));
+    return {};
+  };
+  return { client: { handleStripeWebhook } as unknown as BillingServiceClient, received };
+}
+
+/** The webhook router in front of a JSON parser, as the gateway mounts it. */
+function appWith(billing: BillingServiceClient) {
+  const logs = captureLogs();
+  const app = express();
+  app.use(requestContext());
+  app.use(billingWebhook({ billing }));
+  app.use(express.json());
+  app.use(errorHandler(createLogger({ name: 'test', destination: logs.destination })));
+  return app;
+}
+
+const ok = (): HandleStripeWebhookResponse => ({
+  eventId: 'evt_1',
+  eventType: 'checkout.session.completed',
+  applied: true,
+  duplicate: false,
+});
+
+describe('POST /api/v1/billing/webhook', () => {
+  it('passes the exact raw bytes and the Stripe-Signature header to billing', async () => {
+    const { client, received } = fakeBilling(ok);
+    // Odd spacing and key order: a JSON parser would re-encode it and break the signature.
+    const raw = '{ "id":"evt_1",  "type":"checkout.session.completed","data":{"object":{}} }';
+    const reply = await request(appWith(client))
+      .post('/api/v1/billing/webhook')
+      .set('content-type', 'application/json; charset=utf-8')
+      .set('stripe-signature', 't=1,v1=abc')
+      .send(raw);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ received: true, event_id: 'evt_1', duplicate: false });
+    expect(received).toHaveLength(1);
+    expect(Buffer.from(received[0]!.payload).toString()).toBe(raw);
+    expect(received[0]!.signature).toBe('t=1,v1=abc');
+  });
+
+  it('refuses a request without Stripe-Signature with 400, without calling billing', async () => {
+    const { client, received } = fakeBilling(ok);
+    const reply = await request(appWith(client))
+      .post('/api/v1/billing/webhook')
+      .set('content-type', 'application/json')
+      .send('{}');
+    expect(reply.status).toBe(400);
+    expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(reply.body).toMatchObject({
+      code: 'validation_error',
+      errors: [{ path: 'stripe_signature', message: 'is required (Stripe-Signature header)' }],
+    });
+    expect(received).toHaveLength(0);
+  });
+
+  it('answers billing’s signature refusal as a 400 problem', async () => {
+    const refusal = Object.assign(new Error('3 INVALID_ARGUMENT'), {
+      ...toGrpcError(
+        new DomainError('validation_error', 'Invalid webhook: stripe_signature does not match the payload', {
+          errors: [{ path: 'stripe_signature', message: 'does not match the payload' }],
+        }),
+      ),
+    }) as ServiceError;
+    const { client } = fakeBilling(() => refusal);
+    const reply = await request(appWith(client))
+      .post('/api/v1/billing/webhook')
+      .set('stripe-signature', 't=1,v1=forged')
+      .send('{"id":"evt_x"}');
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject({ code: 'validation_error', errors: [{ path: 'stripe_signature' }] });
+  });
+
+  it('accepts any content type and an empty body (billing decides)', async () => {
+    const { client, received } = fakeBilling(
+      () =>
+        Object.assign(new Error('unavailable'), {
+          code: GrpcStatus.UNAVAILABLE,
+          details: 'no connection',
+          metadata: new Metadata(),
+        }) as ServiceError,
+    );
+    const reply = await request(appWith(client))
+      .post('/api/v1/billing/webhook')
+      .set('content-type', 'text/plain')
+      .set('stripe-signature', 't=1,v1=abc');
+    expect(reply.status).toBe(503);
+    expect(Buffer.from(received[0]!.payload)).toHaveLength(0);
+  });
+
+  it('refuses a body over 1 MiB with 413', async () => {
+    const { client, received } = fakeBilling(ok);
+    const reply = await request(appWith(client))
+      .post('/api/v1/billing/webhook')
+      .set('content-type', 'application/json')
+      .set('stripe-signature', 't=1,v1=abc')
+      .send(`"${'x'.repeat(1024 * 1024 + 10)}"`);
+    expect(reply.status).toBe(413);
+    expect(received).toHaveLength(0);
+  });
+});
+
+describe(countLimitedAgents.name, () => {
+  /** A registry whose ListAgents serves `agents` by status, `limit` per page. */
+  function fakeRegistry(byStatus: Record<string, number>) {
+    const calls: ListAgentsRequest[] = [];
+    const listAgents = (
+      req: ListAgentsRequest,
+      _metadata: Metadata,
+      _options: unknown,
+      callback: Callback<ListAgentsResponse>,
+    ) => {
+      calls.push(req);
+      const total = byStatus[req.status] ?? 0;
+      const offset = Number(req.cursor || '0');
+      const size = Math.max(0, Math.min(req.limit, total - offset));
+      const agents = Array.from({ length: size }, () => ({}) as Agent);
+      const next = offset + size < total ? String(offset + size) : '';
+      setImmediate(() => callback(null, { agents, nextCursor: next }));
+      return {};
+    };
+    return { registry: { listAgents } as unknown as RegistryServiceClient, calls };
+  }
+
+  it('counts active and suspended agents across pages, less the org-admin agent', async () => {
+    const { registry, calls } = fakeRegistry({ active: 231, suspended: 4, decommissioned: 50 });
+    await expect(countLimitedAgents(registry)).resolves.toBe(234);
+    expect(calls.map((c) => c.status)).toEqual(['active', 'active', 'active', 'suspended']);
+    expect(calls.every((c) => c.limit === 100)).toBe(true);
+  });
+
+  it('is 0 for an organization with only its admin agent', async () => {
+    const { registry } = fakeRegistry({ active: 1 });
+    await expect(countLimitedAgents(registry)).resolves.toBe(0);
+  });
+});

@@ -1,0 +1,154 @@
+import { Metadata } from '@grpc/grpc-js';
+import type { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
+import { CONTEXT_METADATA, currentContext, requestIdFrom } from './context';
+import { callUnary } from './grpc/client';
+import type { KeyValueStore } from './store';
+import { DEFAULT_TIER, isTierName, tierVersionKey, type TierLimits, type TierName } from './tiers';
+
+/** An organization's tier as billing answers it (GetOrgTier). */
+export interface OrgTierInfo {
+  tier: TierName;
+  /** Effective limits (tier + per-org overrides); `null` is unlimited. */
+  limits: TierLimits;
+  /** Billing's version of the org's tier state. */
+  version: number;
+}
+
+export type TierFetcher = (orgId: string) => Promise<OrgTierInfo>;
+
+export interface TierCacheOptions {
+  fetch: TierFetcher;
+  /** Longest an entry is used without refetching, even if no change was published (default 30 s). */
+  ttlMs?: number;
+  /** Entries kept (least recently used evicted first; default 10,000). */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+interface Entry {
+  info: OrgTierInfo;
+  /** The published version (store value) read BEFORE the fetch that produced `info`. */
+  seen: string | null;
+  expiresAt: number;
+}
+
+/**
+ * A short per-process cache of organizations' tiers, dropped as soon as billing publishes a change.
+ *
+ * Billing sets the store key `tier:version:<org>` ({@link tierVersionKey}) after every committed
+ * tier change. The caller reads that key with the request's other store keys (the gateway's one
+ * `mget` per request, so no extra round trip) and passes its value here. An entry is used only
+ * while that value is the one read before the fetch that filled it; any change refetches. Because
+ * the value is read before fetching, a change committed during the fetch moves the key afterwards
+ * and the next request refetches: a stale tier is never kept past one request. The TTL bounds the
+ * damage if the store loses the key or billing could not publish.
+ *
+ * When billing cannot be reached, a stale entry is served (limits of a few seconds ago beat
+ * refusing every request); without one, the error is thrown for the caller to decide.
+ *
+ * @example
+ * const tiers = new TierCache({ fetch: billingTierFetcher(clients.billing) });
+ * const [revoked, …, published] = await store.mget([...revocationKeys, tierVersionKey(orgId)]);
+ * const { tier, limits } = await tiers.get(orgId, published);
+ */
+export class TierCache {
+  static readonly DEFAULT_TTL_MS = 30_000;
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, { seen: string | null; promise: Promise<OrgTierInfo> }>();
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: TierCacheOptions) {
+    this.ttlMs = options.ttlMs ?? TierCache.DEFAULT_TTL_MS;
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The org's tier, given the current value of `tierVersionKey(orgId)` in the store. */
+  async get(orgId: string, published: string | null): Promise<OrgTierInfo> {
+    const entry = this.entries.get(orgId);
+    if (entry && entry.seen === published && this.now() < entry.expiresAt) {
+      // Least recently used goes first: re-insert to move it to the end.
+      this.entries.delete(orgId);
+      this.entries.set(orgId, entry);
+      return entry.info;
+    }
+    const inflight = this.pending.get(orgId);
+    if (inflight && inflight.seen === published) return inflight.promise;
+
+    const promise = this.options.fetch(orgId).then(
+      (info) => {
+        this.remember(orgId, { info, seen: published, expiresAt: this.now() + this.ttlMs });
+        return info;
+      },
+      (error: unknown) => {
+        if (!entry) throw error;
+        // Keep serving it for a few seconds instead of asking a failing billing on every request.
+        this.remember(orgId, {
+          ...entry,
+          seen: published,
+          expiresAt: this.now() + Math.min(this.ttlMs, 5_000),
+        });
+        return entry.info;
+      },
+    );
+    const tracked = promise.finally(() => {
+      if (this.pending.get(orgId)?.promise === tracked) this.pending.delete(orgId);
+    });
+    this.pending.set(orgId, { seen: published, promise: tracked });
+    return tracked;
+  }
+
+  /** Reads the published version itself (one GET): for callers without a per-request `mget`. */
+  async lookup(store: KeyValueStore, orgId: string): Promise<OrgTierInfo> {
+    return this.get(orgId, await store.get(tierVersionKey(orgId)));
+  }
+
+  invalidate(orgId: string): void {
+    this.entries.delete(orgId);
+  }
+
+  private remember(orgId: string, entry: Entry): void {
+    this.entries.delete(orgId);
+    this.entries.set(orgId, entry);
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+}
+
+/**
+ * A {@link TierFetcher} over billing's GetOrgTier. The organization travels as `x-organization-id`
+ * metadata (billing reads tenants only from metadata), so a service that authenticated an org on
+ * its own (auth's token endpoint) can ask for it too.
+ */
+export function billingTierFetcher(
+  billing: BillingServiceClient,
+  options: { deadlineMs?: number } = {},
+): TierFetcher {
+  return async (orgId) => {
+    const metadata = new Metadata();
+    metadata.set(CONTEXT_METADATA.requestId, requestIdFrom(currentContext()?.requestId));
+    metadata.set(CONTEXT_METADATA.organizationId, orgId);
+    const reply = await callUnary(
+      billing.getOrgTier.bind(billing),
+      {},
+      {
+        metadata,
+        deadlineMs: options.deadlineMs ?? 1_000,
+      },
+    );
+    return {
+      tier: isTierName(reply.tier) ? reply.tier : DEFAULT_TIER,
+      limits: {
+        maxAgents: reply.limits?.maxAgents ?? null,
+        maxCallsPerDay: reply.limits?.maxCallsPerDay ?? null,
+        maxTokensPerDay: reply.limits?.maxTokensPerDay ?? null,
+      },
+      version: reply.version,
+    };
+  };
+}

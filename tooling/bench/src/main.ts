@@ -1,0 +1,167 @@
+/**
+ * `pnpm bench`: starts the stack as separate processes on real Postgres/Redis and a
+ * node-oidc-provider peer, drives each with autocannon (50 connections, warm-up, fixed duration),
+ * prints a table and writes it to docs/benchmarks.md with the machine and the command. Stops
+ * everything it started, also on failure.
+ *
+ * Settings: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/agentidp_bench, dropped
+ * and recreated), BENCH_REDIS_URL (default redis://127.0.0.1:6379/9), BENCH_DURATION (s, default
+ * 15), BENCH_WARMUP (s, default 5), BENCH_CONNECTIONS (default 50).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as prettier from 'prettier';
+import { loadBenchConfig } from './config.js';
+import { measure, type LoadOptions, type LoadResult, type Scenario } from './load.js';
+import { PEER_CLIENT } from './peer-config.js';
+import { freePort, REPO_ROOT, startNode, stopAll, waitUntil, type Proc } from './processes.js';
+import { createFixture } from './setup.js';
+import { startBenchStack } from './stack.js';
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+async function startPeer(): Promise<{ proc: Proc; base: string }> {
+  const port = await freePort();
+  const proc = startNode('oidc-provider', 'tooling/bench/dist/peer.js', { NODE_ENV: 'production' }, [
+    String(port),
+  ]);
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntil(
+    async () => (await fetch(`${base}/.well-known/openid-configuration`)).ok,
+    20_000,
+    'the peer',
+  );
+  return { proc, base };
+}
+
+function table(results: LoadResult[], peer: LoadResult | undefined): string {
+  const lines = [
+    '| Scenario | req/s | p50 ms | p99 ms | non-2xx + errors | requests | ratio to peer |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of results) {
+    const ratio =
+      peer && r.name.startsWith('POST /oauth2/token')
+        ? (r.requestsPerSecond / peer.requestsPerSecond).toFixed(2)
+        : '';
+    lines.push(
+      `| ${r.name} | ${Math.round(r.requestsPerSecond)} | ${r.p50} | ${r.p99} | ${r.failures} | ${r.total} | ${ratio} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function writeReport(markdownTable: string, options: LoadOptions): Promise<void> {
+  const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  const section = [
+    '<!-- bench:start -->',
+    `Run ${new Date().toISOString()} on ${machine}.`,
+    `Command: \`pnpm bench\` (${options.connections} connections, ${options.warmupSeconds} s warm-up, ${options.durationSeconds} s measured; the load generator shares the machine).`,
+    '',
+    markdownTable,
+    '<!-- bench:end -->',
+  ].join('\n');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const current = fs.existsSync(file)
+    ? fs.readFileSync(file, 'utf8')
+    : '# Benchmarks\n\n<!-- bench:start -->\n<!-- bench:end -->\n';
+  const next = current.includes('<!-- bench:start -->')
+    ? current.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, section)
+    : `${current.trimEnd()}\n\n${section}\n`;
+  // Formatted as `pnpm test`'s prettier check expects, so a bench run never breaks CI.
+  const style = (await prettier.resolveConfig(file)) ?? {};
+  fs.writeFileSync(file, await prettier.format(next, { ...style, filepath: file }));
+}
+
+async function main(): Promise<void> {
+  const options = loadBenchConfig(process.env);
+  const procs: Proc[] = [];
+  let closeStack: (() => Promise<void>) | undefined;
+  const stop = async () => {
+    await closeStack?.();
+    await stopAll(procs);
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  try {
+    const stack = await startBenchStack(options);
+    closeStack = stack.close;
+    const fixture = await createFixture(stack.base);
+    const tokenForm = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: fixture.clientId,
+      client_secret: fixture.clientSecret,
+      scope: 'documents:read',
+    }).toString();
+    const scenarios: Scenario[] = [
+      {
+        name: 'POST /oauth2/token (AgentIdP)',
+        url: `${stack.base}/oauth2/token`,
+        method: 'POST',
+        headers: FORM,
+        body: tokenForm,
+      },
+      {
+        name: 'GET /api/v1/agents/{id} (Bearer)',
+        url: `${stack.base}/api/v1/agents/${fixture.agentId}`,
+        method: 'GET',
+        headers: { authorization: `Bearer ${fixture.agentToken}` },
+      },
+    ];
+    const introspectProbe = await fetch(`${stack.base}/oauth2/introspect`, {
+      method: 'POST',
+      headers: FORM,
+      body: '',
+    });
+    if (introspectProbe.status !== 404) {
+      scenarios.push({
+        name: 'POST /oauth2/introspect',
+        url: `${stack.base}/oauth2/introspect`,
+        method: 'POST',
+        headers: FORM,
+        body: new URLSearchParams({
+          token: fixture.agentToken,
+          client_id: fixture.clientId,
+          client_secret: fixture.clientSecret,
+        }).toString(),
+      });
+    }
+    const results: LoadResult[] = [];
+    for (const scenario of scenarios) {
+      process.stdout.write(`bench: ${scenario.name} …\n`);
+      results.push(await measure(scenario, options));
+    }
+
+    const peer = await startPeer();
+    procs.push(peer.proc);
+    process.stdout.write('bench: node-oidc-provider peer …\n');
+    const peerResult = await measure(
+      {
+        name: 'POST /token (node-oidc-provider 9, peer)',
+        url: `${peer.base}/token`,
+        method: 'POST',
+        headers: FORM,
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: PEER_CLIENT.id,
+          client_secret: PEER_CLIENT.secret,
+          scope: 'api:read',
+        }).toString(),
+      },
+      options,
+    );
+    const all = [...results, peerResult];
+    const markdown = table(all, peerResult);
+    process.stdout.write(`\n${markdown}\n\n`);
+    await writeReport(markdown, options);
+    process.stdout.write('bench: written to docs/benchmarks.md\n');
+  } finally {
+    await stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

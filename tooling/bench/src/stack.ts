@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { freePort, startNode, stopAll, waitUntil, type Proc } from './processes.js';
+
+export interface BenchStack {
+  base: string;
+  procs: Proc[];
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+const SERVICES = ['audit', 'registry', 'auth', 'billing'] as const;
+
+/** Drops and creates the bench database so every run starts from the same empty state. */
+async function freshDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = target.pathname.slice(1);
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name ${name}`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The production shape: one process per service plus the gateway, on real Postgres and Redis,
+ * after the one-shot migrate job. Limits that would cut a load test short are raised through
+ * configuration (never disabled in code).
+ */
+export async function startBenchStack(options: {
+  databaseUrl: string;
+  redisUrl: string;
+}): Promise<BenchStack> {
+  await freshDatabase(options.databaseUrl);
+  const gatewayPort = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: options.redisUrl,
+    HOST: '127.0.0.1',
+    PORT: String(gatewayPort),
+    GRPC_HOST: '127.0.0.1',
+    REGISTRY_GRPC_PORT: String(await freePort()),
+    AUTH_GRPC_PORT: String(await freePort()),
+    AUDIT_GRPC_PORT: String(await freePort()),
+    BILLING_GRPC_PORT: String(await freePort()),
+    ISSUER_URL: `http://127.0.0.1:${gatewayPort}`,
+    SECRET_PEPPER: randomBytes(32).toString('base64'),
+    KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    AUDIT_HMAC_KEY: randomBytes(32).toString('base64'),
+    SIGNUP_RATE_LIMIT_PER_HOUR: '1000',
+    RATE_LIMIT_MAX_REQUESTS: '1000000000',
+    RATE_LIMIT_WINDOW_MS: '60000',
+  };
+  const procs: Proc[] = [];
+  const close = () => stopAll(procs);
+  try {
+    const migrate = startNode('migrate', 'apps/launcher/dist/migrate.js', env);
+    if ((await migrate.exited) !== 0) throw new Error(`migrate failed:\n${migrate.output()}`);
+    for (const name of SERVICES) procs.push(startNode(name, `apps/${name}/dist/main.js`, env));
+    procs.push(startNode('gateway', 'apps/gateway/dist/main.js', env));
+    const base = `http://127.0.0.1:${gatewayPort}`;
+    await waitUntil(
+      async () => (await fetch(`${base}/ready`)).status === 200,
+      60_000,
+      'the stack to be ready',
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${procs.map((p) => `--- ${p.name}\n${p.output()}`).join('\n')}`);
+    });
+    return { base, procs, databaseUrl: options.databaseUrl, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
