@@ -54,6 +54,12 @@ describe(loadAuthConfig.name, () => {
     );
   });
 
+  it('enforces the daily token quota unless TIER_ENFORCEMENT=false', () => {
+    expect(loadAuthConfig(base).tierEnforcement).toBe(true);
+    expect(loadAuthConfig({ ...base, TIER_ENFORCEMENT: 'false' }).tierEnforcement).toBe(false);
+    expect(() => loadAuthConfig({ ...base, TIER_ENFORCEMENT: 'no' })).toThrow(/TIER_ENFORCEMENT/);
+  });
+
   it('accepts only the algorithms it can sign with', () => {
     expect(() => loadAuthConfig({ ...base, JWT_ALG: 'HS256' })).toThrow(ConfigError);
     expect(() => loadAuthConfig({ ...base, JWT_ALG: 'HS256' })).toThrow(

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { serviceEnvSchema, toServiceConfig, type ServiceConfig } from '@agentidp/nest-kit';
-import { parseEnv, secretKey, tokenShape, toTokenConfig, type Env, type TokenConfig } from '@agentidp/shared';
+import {
+  parseEnv,
+  secretKey,
+  tierEnforcementShape,
+  tokenShape,
+  toTierEnforcement,
+  toTokenConfig,
+  type Env,
+  type TokenConfig,
+} from '@agentidp/shared';
 
 /** Signing algorithms auth can issue with (architecture.md "Decisions": ES256 default, RS256 option). */
 export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
@@ -9,6 +18,7 @@ export type SigningAlg = (typeof SIGNING_ALGS)[number];
 const authEnvSchema = z.object({
   ...serviceEnvSchema.shape,
   ...tokenShape,
+  ...tierEnforcementShape,
   // No default: a key that encrypts private signing keys must never be a value from the source
   // tree. The embedded launcher supplies a development value of its own.
   KEY_ENCRYPTION_KEY: secretKey(32),
@@ -46,6 +56,8 @@ export interface AuthConfig extends ServiceConfig {
   /** Raw bytes of KEY_ENCRYPTION_KEY (≥ 32). Private signing keys are stored encrypted under it. */
   keyEncryptionKey: Buffer;
   keyRotation: KeyRotationConfig;
+  /** TIER_ENFORCEMENT: `false` counts issued tokens per org but never refuses over the tier's limit. */
+  tierEnforcement: boolean;
 }
 
 /** Parses the auth service's environment (throws ConfigError naming the bad variables). */
@@ -64,6 +76,7 @@ export function loadAuthConfig(env: Env): AuthConfig {
         parsed.ACCESS_TOKEN_TTL_SECONDS,
       ),
     },
+    tierEnforcement: toTierEnforcement(parsed),
   };
 }
 
@@ -79,6 +92,7 @@ export function isAuthConfig(config: ServiceConfig): config is AuthConfig {
     'jwtAlg' in config &&
     'keyEncryptionKey' in config &&
     'keyRotation' in config &&
+    'tierEnforcement' in config &&
     Buffer.isBuffer(config.keyEncryptionKey)
   );
 }

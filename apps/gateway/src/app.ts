@@ -1,7 +1,13 @@
 import cors from 'cors';
 import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
-import type { KeyValueStore, Logger, Registry } from '@agentidp/shared';
+import {
+  billingTierFetcher,
+  TierCache,
+  type KeyValueStore,
+  type Logger,
+  type Registry,
+} from '@agentidp/shared';
 import { ANALYTICS_ROUTES } from './api/analytics.routes';
 import { AUDIT_ROUTES } from './api/audit.routes';
 import { billingWebhook } from './api/billing-webhook';
@@ -20,6 +26,7 @@ import { errorHandler, notFound } from './middleware/errors';
 import { createHttpMetrics, httpMetrics } from './middleware/metrics';
 import { requestContext } from './middleware/request-context';
 import { requireJson } from './middleware/require-json';
+import { CallQuota } from './quota/call-quota';
 import { discoveryRoutes } from './oauth/discovery';
 import { introspectionEndpoint } from './oauth/introspection';
 import { OAuthGuard } from './oauth/oauth-guard';
@@ -31,7 +38,12 @@ import { operationsRoutes } from './routes/operations';
 export const BODY_LIMIT = '1mb';
 
 export interface GatewayDeps {
-  config: Pick<GatewayConfig, 'corsOrigin' | 'readyTimeoutMs' | 'token' | 'signup' | 'rateLimit'>;
+  config: Pick<
+    GatewayConfig,
+    'corsOrigin' | 'readyTimeoutMs' | 'token' | 'signup' | 'rateLimit' | 'tierEnforcement'
+  >;
+  /** The tier cache (tests inject one with their own clock or fetcher); default: billing's GetOrgTier. */
+  tiers?: TierCache;
   logger: Logger;
   store: KeyValueStore;
   metrics: Registry;
@@ -42,7 +54,8 @@ export interface GatewayDeps {
  * The gateway's Express app, separate from `listen` so tests drive it with supertest.
  * Pipeline: request id → security headers → CORS → metrics → operations routes → OAuth endpoints
  * (token, introspection, revocation; rate limited) and discovery → JSON API (content type, body
- * limit, bearer auth + revocation + per-client rate limit, scope, handler) → 404 → problem+json errors.
+ * limit, bearer auth + revocation + per-client rate limit + daily call quota, scope, handler) → 404
+ * → problem+json errors.
  */
 export function createApp(deps: GatewayDeps): Express {
   const app = express();
@@ -107,12 +120,21 @@ export function createApp(deps: GatewayDeps): Express {
   api.use(express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }));
   api.post('/organizations', signup({ config: deps.config.signup, store: deps.store, registry }));
   const { health: _health, ...apiClients } = deps.clients;
+  // One tier cache for the whole gateway: every org's tier, dropped when billing publishes a change.
+  const tiers = deps.tiers ?? new TierCache({ fetch: billingTierFetcher(deps.clients.billing) });
   const bearer = authenticate({
     keys,
     store: deps.store,
     token: deps.config.token,
     limiter: limits.client,
     metrics: tokenMetrics,
+    quota: new CallQuota({
+      tiers,
+      store: deps.store,
+      enforce: deps.config.tierEnforcement,
+      metrics: tokenMetrics,
+      logger: deps.logger,
+    }),
   });
   api.use(complianceControlsRoute({ audit: apiClients.audit })); // public, cacheable
   // Authenticated route tables; each row names its scope.

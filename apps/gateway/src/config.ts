@@ -8,7 +8,9 @@ import {
   storeShape,
   toStackConfig,
   toTokenConfig,
+  tierEnforcementShape,
   tokenShape,
+  toTierEnforcement,
   type Env,
   type StackConfig,
   type TokenConfig,
@@ -41,6 +43,8 @@ export interface GatewayConfig extends StackConfig {
   token: TokenConfig;
   signup: SignupConfig;
   rateLimit: RateLimitConfig;
+  /** TIER_ENFORCEMENT: `false` counts API calls per org but never refuses over the tier's limit. */
+  tierEnforcement: boolean;
 }
 
 // rate-limiter-flexible counts windows in whole seconds.
@@ -60,6 +64,7 @@ const gatewayEnvSchema = z
     ...stackShape,
     ...storeShape,
     ...tokenShape,
+    ...tierEnforcementShape,
     HOST: z.string().default('0.0.0.0'),
     PORT: port(DEFAULT_PORTS.gateway),
     CORS_ORIGIN: z.string().default(`http://localhost:${DEFAULT_PORTS.portal}`),
@@ -103,5 +108,6 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       authFailuresPerIp: parsed.AUTH_FAILURE_LIMIT_PER_IP,
       authFailureWindowMs: parsed.AUTH_FAILURE_WINDOW_MS,
     },
+    tierEnforcement: toTierEnforcement(parsed),
   };
 }

@@ -15,6 +15,8 @@ export interface TokenMetrics {
   rateLimitHits: Counter<'limiter'>;
   rateLimitDegraded: Counter<'limiter'>;
   storeCommandDuration: Histogram<'command'>;
+  tierLimitHits: Counter<'kind'>;
+  tierFallbacks: Counter;
 }
 
 export function createTokenMetrics(registry: Registry): TokenMetrics {
@@ -62,9 +64,20 @@ export function createTokenMetrics(registry: Registry): TokenMetrics {
     }),
     storeCommandDuration: new Histogram({
       name: 'agentidp_redis_command_duration_seconds',
-      help: 'Latency of the store round trips on the request path (revocation check, rate limit)',
+      help: 'Latency of the store round trips on the request path (revocation check, rate limit, daily call quota)',
       labelNames: ['command'],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5],
+      registers,
+    }),
+    tierLimitHits: new Counter({
+      name: 'agentidp_tier_limit_hits_total',
+      help: 'Requests refused because the organization reached a tier limit (calls: daily API calls; tokens: daily tokens)',
+      labelNames: ['kind'],
+      registers,
+    }),
+    tierFallbacks: new Counter({
+      name: 'agentidp_tier_lookup_fallbacks_total',
+      help: "Requests counted against the free tier's limits because billing could not tell the org's tier",
       registers,
     }),
   };

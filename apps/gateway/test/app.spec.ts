@@ -72,6 +72,7 @@ function buildApp(perService: Partial<Record<ServiceName, Answers>> = {}, store 
       },
       signup: { mode: 'open', perIpPerHour: 20 },
       rateLimit: { maxRequests: 100, windowMs: 60_000, authFailuresPerIp: 20, authFailureWindowMs: 60_000 },
+      tierEnforcement: true,
     },
     logger: createLogger({ name: 'gateway-test', destination: logs.destination }),
     store,

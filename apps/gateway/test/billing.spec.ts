@@ -6,16 +6,9 @@ import type {
   HandleStripeWebhookRequest,
   HandleStripeWebhookResponse,
 } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import type {
-  Agent,
-  ListAgentsRequest,
-  ListAgentsResponse,
-  RegistryServiceClient,
-} from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import { createLogger, DomainError, toGrpcError } from '@agentidp/shared';
 import { captureLogs } from '@agentidp/shared/testing';
 import { billingWebhook } from '../src/api/billing-webhook';
-import { countLimitedAgents } from '../src/api/billing.routes';
 import { errorHandler } from '../src/middleware/errors';
 import { requestContext } from '../src/middleware/request-context';
 
@@ -133,40 +126,5 @@ describe('POST /api/v1/billing/webhook', () => {
       .send(`"${'x'.repeat(1024 * 1024 + 10)}"`);
     expect(reply.status).toBe(413);
     expect(received).toHaveLength(0);
-  });
-});
-
-describe(countLimitedAgents.name, () => {
-  /** A registry whose ListAgents serves `agents` by status, `limit` per page. */
-  function fakeRegistry(byStatus: Record<string, number>) {
-    const calls: ListAgentsRequest[] = [];
-    const listAgents = (
-      req: ListAgentsRequest,
-      _metadata: Metadata,
-      _options: unknown,
-      callback: Callback<ListAgentsResponse>,
-    ) => {
-      calls.push(req);
-      const total = byStatus[req.status] ?? 0;
-      const offset = Number(req.cursor || '0');
-      const size = Math.max(0, Math.min(req.limit, total - offset));
-      const agents = Array.from({ length: size }, () => ({}) as Agent);
-      const next = offset + size < total ? String(offset + size) : '';
-      setImmediate(() => callback(null, { agents, nextCursor: next }));
-      return {};
-    };
-    return { registry: { listAgents } as unknown as RegistryServiceClient, calls };
-  }
-
-  it('counts active and suspended agents across pages, less the org-admin agent', async () => {
-    const { registry, calls } = fakeRegistry({ active: 231, suspended: 4, decommissioned: 50 });
-    await expect(countLimitedAgents(registry)).resolves.toBe(234);
-    expect(calls.map((c) => c.status)).toEqual(['active', 'active', 'active', 'suspended']);
-    expect(calls.every((c) => c.limit === 100)).toBe(true);
-  });
-
-  it('is 0 for an organization with only its admin agent', async () => {
-    const { registry } = fakeRegistry({ active: 1 });
-    await expect(countLimitedAgents(registry)).resolves.toBe(0);
   });
 });

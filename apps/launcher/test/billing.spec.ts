@@ -155,7 +155,8 @@ describe('tiers and Stripe billing through the gateway (BILLING_ENABLED=true)', 
     expect(reply.body).toEqual({
       tier: 'free',
       limits: FREE_LIMITS,
-      usage: { agent_count: 2, calls_today: 17, tokens_today: 0 },
+      // The status request itself is the 18th call; signing up got the admin its first token.
+      usage: { agent_count: 2, calls_today: 18, tokens_today: 1 },
       reset_at: new Date(
         Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1),
       ).toISOString(),
@@ -237,6 +238,12 @@ describe('tiers and Stripe billing through the gateway (BILLING_ENABLED=true)', 
     expect(upgraded.body).toMatchObject({ tier: 'pro', limits: PRO_LIMITS });
     // The gateway's tier caches learn it through the published version.
     await expect(stack.store.get(tierVersionKey(org.orgId))).resolves.toBe('1');
+    // …so the pro limits apply at the gateway at once: past the free tier's 1,000 calls, and
+    // /organizations/me shows billing's tier.
+    await stack.store.set(dailyCounterKey('calls', org.orgId, new Date()), '1000', 60_000);
+    const me = await api.request('GET', '/api/v1/organizations/me', { token: org.adminToken });
+    expect(me.status).toBe(200);
+    expect(me.body.tier).toBe('pro');
 
     const replay = await postWebhook(event);
     expect(replay.status).toBe(200);
@@ -316,7 +323,8 @@ describe('tiers and Stripe billing through the gateway (BILLING_ENABLED=true)', 
       subscription: null,
     });
     expect(data).toHaveLength(7);
-    expect(data[6]).toEqual({ date: now.toISOString().slice(0, 10), api_calls: 9, tokens_issued: 4 });
+    // The usage request itself is the 10th call of the day.
+    expect(data[6]).toEqual({ date: now.toISOString().slice(0, 10), api_calls: 10, tokens_issued: 4 });
     expect(data.slice(0, 6).every((d) => d.api_calls === 0)).toBe(true);
 
     const bad = await api.request('GET', '/api/v1/billing/usage?days=365', { token: org.adminToken });

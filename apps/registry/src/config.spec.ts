@@ -18,6 +18,14 @@ describe(loadRegistryConfig.name, () => {
     });
   });
 
+  it('enforces tier limits unless TIER_ENFORCEMENT=false; anything else is a config error', () => {
+    expect(loadRegistryConfig(base).tierEnforcement).toBe(true);
+    expect(loadRegistryConfig({ ...base, TIER_ENFORCEMENT: 'false' }).tierEnforcement).toBe(false);
+    expect(() => loadRegistryConfig({ ...base, TIER_ENFORCEMENT: 'off' })).toThrow(
+      /TIER_ENFORCEMENT: must be true or false/,
+    );
+  });
+
   it('requires SECRET_PEPPER of at least 32 bytes, without echoing it', () => {
     expect(() => loadRegistryConfig({ DATABASE_URL: base.DATABASE_URL })).toThrow(ConfigError);
     expect(() => loadRegistryConfig({ DATABASE_URL: base.DATABASE_URL })).toThrow(/SECRET_PEPPER/);

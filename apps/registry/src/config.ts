@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { serviceEnvSchema, toServiceConfig, type ServiceConfig } from '@agentidp/nest-kit';
-import { parseEnv, secretKey, tokenShape, toTokenConfig, type Env, type TokenConfig } from '@agentidp/shared';
+import {
+  parseEnv,
+  secretKey,
+  tierEnforcementShape,
+  tokenShape,
+  toTierEnforcement,
+  toTokenConfig,
+  type Env,
+  type TokenConfig,
+} from '@agentidp/shared';
 
 /** A did:web method-specific id: a host name, its port percent-encoded (`localhost%3A3000`). */
 const DID_WEB_DOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(%3a[0-9]{1,5})?$/i;
@@ -8,6 +17,7 @@ const DID_WEB_DOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z
 const registryEnvSchema = z.object({
   ...serviceEnvSchema.shape,
   ...tokenShape,
+  ...tierEnforcementShape,
   /** Key of the HMAC that stores client secrets. No default: a known pepper is no pepper. */
   SECRET_PEPPER: secretKey(32),
   DID_WEB_DOMAIN: z
@@ -25,6 +35,8 @@ export interface RegistryConfig extends ServiceConfig {
   secretPepper: string;
   /** Domain of agent DIDs: `did:web:<didWebDomain>:agents:<agent_id>`. */
   didWebDomain: string;
+  /** TIER_ENFORCEMENT: `false` lets an org register agents past its tier's max_agents. */
+  tierEnforcement: boolean;
 }
 
 /** Parses the registry service's environment (throws ConfigError naming the bad variables). */
@@ -36,6 +48,7 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
     token,
     secretPepper: parsed.SECRET_PEPPER,
     didWebDomain: parsed.DID_WEB_DOMAIN ?? didWebDomainOf(token.issuer),
+    tierEnforcement: toTierEnforcement(parsed),
   };
 }
 

@@ -5,7 +5,9 @@ import {
   counterValue,
   dailyCounterKey,
   nextUtcMidnight,
+  quotaRefusal,
   readDailyUsage,
+  secondsUntilReset,
   tierLimitError,
   utcDay,
   type QuotaCheck,
@@ -181,5 +183,27 @@ describe(tierLimitError.name, () => {
     expect(tierLimitError({ kind: 'agents', tier: 'pro', limit: 100, current: 100 }).message).toBe(
       'Agent limit of the pro tier reached (100/100)',
     );
+  });
+});
+
+describe(quotaRefusal.name, () => {
+  const refusal = { kind: 'calls' as const, tier: 'free' as const, limit: 1000, current: 1000 };
+
+  it('is the 429 tier_limit_exceeded problem when the tier is billing’s', () => {
+    const error = quotaRefusal(refusal, false);
+    expect(error.code).toBe('tier_limit_exceeded');
+    expect(error.details).toEqual({ tier: 'free', limit: 1000, current: 1000 });
+  });
+
+  it('is a retryable 503 when the limit is only the free fallback (the org may be on a higher tier)', () => {
+    expect(quotaRefusal(refusal, true).code).toBe('service_unavailable');
+  });
+});
+
+describe(secondsUntilReset.name, () => {
+  it('counts whole seconds to the next UTC midnight, at least 1', () => {
+    expect(secondsUntilReset(new Date('2026-11-23T23:59:00.000Z'))).toBe(60);
+    expect(secondsUntilReset(new Date('2026-11-23T23:59:59.900Z'))).toBe(1);
+    expect(secondsUntilReset(new Date('2026-11-23T00:00:00.000Z'))).toBe(86_400);
   });
 });

@@ -39,6 +39,11 @@ export function dailyCounterKey(kind: QuotaKind, orgId: string, now: Date): stri
   return `quota:${kind}:${orgId}:${utcDay(now)}`;
 }
 
+/** Whole seconds from `now` until the daily counters reset (at least 1): a refusal's `Retry-After`. */
+export function secondsUntilReset(now: Date): number {
+  return Math.max(1, Math.ceil(msUntilNextUtcMidnight(now) / 1000));
+}
+
 /** The limit of one quota kind. */
 export function quotaLimit(limits: TierLimits, kind: QuotaKind): number | null {
   return kind === 'calls' ? limits.maxCallsPerDay : limits.maxTokensPerDay;
@@ -91,7 +96,7 @@ export async function checkAndCount(store: KeyValueStore, check: QuotaCheck): Pr
   const key = dailyCounterKey(check.kind, check.orgId, now);
   const ttlMs = msUntilNextUtcMidnight(now) + COUNTER_RETENTION_MS;
   const resetAt = nextUtcMidnight(now);
-  const retryAfterSeconds = Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000));
+  const retryAfterSeconds = secondsUntilReset(now);
   const base = { kind: check.kind, tier: check.tier, limit: check.limit, resetAt, retryAfterSeconds };
   if (check.limit === null || !check.enforce) {
     return { ...base, allowed: true, current: await store.incr(key, ttlMs, by) };
@@ -142,5 +147,21 @@ export function tierLimitError(refusal: {
     'tier_limit_exceeded',
     `${LIMIT_NAMES[kind]} of the ${tier} tier reached (${current}/${limit ?? 'unlimited'})${resets}`,
     { details: { tier, limit, current } },
+  );
+}
+
+/**
+ * The refusal of a check made with the free tier's limits because billing could not tell the
+ * org's tier ({@link ResolvedTier.fallback}): the org may well be on a higher tier, so it gets a
+ * retryable 503 instead of a 429 that would send it away until midnight.
+ */
+export function quotaRefusal(
+  refusal: { kind: QuotaKind | 'agents'; tier: TierName; limit: number | null; current: number },
+  fallback: boolean,
+): DomainError {
+  if (!fallback) return tierLimitError(refusal);
+  return new DomainError(
+    'service_unavailable',
+    "The organization's tier cannot be confirmed right now and the free tier's limit is reached; retry shortly",
   );
 }

@@ -1,5 +1,5 @@
 import { MemoryStore } from './store';
-import { TierCache, type OrgTierInfo } from './tier-cache';
+import { resolveTier, TierCache, type OrgTierInfo } from './tier-cache';
 import { TIER_CONFIG, tierVersionKey } from './tiers';
 
 const ORG = 'org-1';
@@ -112,5 +112,21 @@ describe(TierCache.name, () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe(resolveTier.name, () => {
+  it('is billing’s answer when there is one', async () => {
+    await expect(resolveTier(async () => pro)).resolves.toEqual({ ...pro, fallback: false });
+  });
+
+  it('falls back to the free tier’s limits (never unlimited) when billing cannot answer', async () => {
+    const onFallback = jest.fn();
+    const error = new Error('UNAVAILABLE');
+    const resolved = await resolveTier(async () => {
+      throw error;
+    }, onFallback);
+    expect(resolved).toEqual({ tier: 'free', limits: TIER_CONFIG.free, version: -1, fallback: true });
+    expect(onFallback).toHaveBeenCalledWith(error);
   });
 });

@@ -3,7 +3,14 @@ import type { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/
 import { CONTEXT_METADATA, currentContext, requestIdFrom } from './context';
 import { callUnary } from './grpc/client';
 import type { KeyValueStore } from './store';
-import { DEFAULT_TIER, isTierName, tierVersionKey, type TierLimits, type TierName } from './tiers';
+import {
+  DEFAULT_TIER,
+  isTierName,
+  TIER_CONFIG,
+  tierVersionKey,
+  type TierLimits,
+  type TierName,
+} from './tiers';
 
 /** An organization's tier as billing answers it (GetOrgTier). */
 export interface OrgTierInfo {
@@ -151,4 +158,31 @@ export function billingTierFetcher(
       version: reply.version,
     };
   };
+}
+
+/** An org's tier as an enforcing caller uses it; `fallback` when billing could not tell it. */
+export interface ResolvedTier extends OrgTierInfo {
+  /** Billing was unreachable with nothing cached: these are the free tier's limits. */
+  fallback: boolean;
+}
+
+/**
+ * The org's tier, or the free tier's limits when billing cannot be reached and nothing is cached.
+ *
+ * Why not fail closed (503 on every request) or open (unlimited)? Billing is not on the identity
+ * path: an outage of it must not stop every API call of every org the cache has not seen yet, and
+ * it must not make anyone unlimited either. The free tier is the floor every org has, so counting
+ * against it is never too generous; an org over the free limit is answered with a retryable 503
+ * ({@link quotaRefusal}), never a 429 that claims a limit it may not have.
+ */
+export async function resolveTier(
+  lookup: () => Promise<OrgTierInfo>,
+  onFallback?: (error: unknown) => void,
+): Promise<ResolvedTier> {
+  try {
+    return { ...(await lookup()), fallback: false };
+  } catch (error) {
+    onFallback?.(error);
+    return { tier: DEFAULT_TIER, limits: { ...TIER_CONFIG[DEFAULT_TIER] }, version: -1, fallback: true };
+  }
 }

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as prettier from 'prettier';
 import { loadBenchConfig } from './config.js';
+import { grantEnterprise } from './operator.js';
 import { measure, type LoadOptions, type LoadResult, type Scenario } from './load.js';
 import { PEER_CLIENT } from './peer-config.js';
 import { freePort, REPO_ROOT, startNode, stopAll, waitUntil, type Proc } from './processes.js';
@@ -88,6 +89,8 @@ async function main(): Promise<void> {
     const stack = await startBenchStack(options);
     closeStack = stack.close;
     const fixture = await createFixture(stack.base);
+    // Free-tier quotas (1,000 calls and tokens a day) would end a load test in a second.
+    await grantEnterprise(stack.billingTarget, fixture.orgId);
     const tokenForm = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: fixture.clientId,

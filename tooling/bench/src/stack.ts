@@ -6,6 +6,8 @@ export interface BenchStack {
   base: string;
   procs: Proc[];
   databaseUrl: string;
+  /** Where billing's gRPC listens (operator RPCs such as SetTierOverride). */
+  billingTarget: string;
   close(): Promise<void>;
 }
 
@@ -31,7 +33,8 @@ async function freshDatabase(url: string): Promise<void> {
 /**
  * The production shape: one process per service plus the gateway, on real Postgres and Redis,
  * after the one-shot migrate job. Limits that would cut a load test short are raised through
- * configuration (never disabled in code).
+ * configuration or the operator path (never disabled in code): rate limits by their variables, the
+ * bench org's tier quotas by billing's SetTierOverride (`operator.ts`).
  */
 export async function startBenchStack(options: {
   databaseUrl: string;
@@ -74,7 +77,13 @@ export async function startBenchStack(options: {
     ).catch((error: unknown) => {
       throw new Error(`${String(error)}\n${procs.map((p) => `--- ${p.name}\n${p.output()}`).join('\n')}`);
     });
-    return { base, procs, databaseUrl: options.databaseUrl, close };
+    return {
+      base,
+      procs,
+      databaseUrl: options.databaseUrl,
+      billingTarget: `127.0.0.1:${env.BILLING_GRPC_PORT ?? ''}`,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

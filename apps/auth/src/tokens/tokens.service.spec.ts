@@ -4,6 +4,7 @@ import type { Clock } from '../common/clock';
 import type { AuthEventsRepository } from '../common/events.repository';
 import type { AuthConfig } from '../config';
 import type { KeysService } from '../keys/keys.service';
+import type { TokenQuota } from '../quota/token-quota';
 import { ClientAuthenticator } from '../registry/client-authenticator';
 import type { ClientAuthentication, RegistryClient } from '../registry/registry.client';
 import { CLIENT_AUTH_FAILED, TokensService } from './tokens.service';
@@ -45,7 +46,10 @@ describe(TokensService.name, () => {
     ({ privateKey, publicKey } = await generateKeyPair('ES256'));
   });
 
-  function setup(authentication: ClientAuthentication | (() => Promise<ClientAuthentication>) = valid) {
+  function setup(
+    authentication: ClientAuthentication | (() => Promise<ClientAuthentication>) = valid,
+    quotaAnswer: string | undefined = undefined,
+  ) {
     const verifyClientSecret = jest.fn(
       typeof authentication === 'function' ? authentication : async () => authentication,
     );
@@ -60,8 +64,10 @@ describe(TokensService.name, () => {
       events,
       logger,
     );
-    const sut = new TokensService(clients, keys, events, config, clock);
-    return { sut, verifyClientSecret, recordEvents, info };
+    const consume = jest.fn(async (_org: string, _now: Date) => quotaAnswer);
+    const quota = { consume } as unknown as TokenQuota;
+    const sut = new TokensService(clients, keys, events, config, clock, quota);
+    return { sut, verifyClientSecret, recordEvents, info, consume };
   }
 
   describe('the grant', () => {
@@ -219,6 +225,41 @@ describe(TokensService.name, () => {
         error: 'invalid_scope',
       });
       expect(recordEvents).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('the daily token quota', () => {
+    it('counts one token for the client’s organization, at the clock’s time', async () => {
+      const { sut, consume } = setup();
+      await expect(sut.issue(request())).resolves.toMatchObject({ ok: true });
+      expect(consume).toHaveBeenCalledWith('org-1', new Date(NOW));
+    });
+
+    it('answers tier_limit_exceeded when the quota refuses, signing and recording nothing', async () => {
+      const { sut, recordEvents } = setup(
+        valid,
+        'Daily token issuance limit of the free tier reached (1000/1000)',
+      );
+      await expect(sut.issue(request())).resolves.toEqual({
+        ok: false,
+        error: 'tier_limit_exceeded',
+        errorDescription: 'Daily token issuance limit of the free tier reached (1000/1000)',
+      });
+      expect(recordEvents).not.toHaveBeenCalled();
+    });
+
+    it('is not spent by a failed client authentication or a refused scope', async () => {
+      const bad = setup({
+        valid: false,
+        reason: 'wrong_secret',
+        organizationId: 'org-1',
+        agentId: 'agent-1',
+      });
+      await bad.sut.issue(request());
+      expect(bad.consume).not.toHaveBeenCalled();
+      const scoped = setup({ ...valid, scopes: ['documents:read'] });
+      await scoped.sut.issue(request({ scope: 'admin:orgs' }));
+      expect(scoped.consume).not.toHaveBeenCalled();
     });
   });
 

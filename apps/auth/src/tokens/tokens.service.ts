@@ -7,6 +7,7 @@ import { AuthEventsRepository } from '../common/events.repository';
 import type { AuthConfig } from '../config';
 import { ACCESS_TOKEN_TYP } from '../keys/access-token.verifier';
 import { KeysService } from '../keys/keys.service';
+import { TokenQuota } from '../quota/token-quota';
 import {
   CLIENT_AUTH_FAILED,
   ClientAuthenticator,
@@ -35,7 +36,7 @@ const failure = (error: OAuthErrorCode, errorDescription: string): TokenError =>
 /**
  * The client_credentials grant (RFC 6749 §4.4) issuing RFC 9068 JWT access tokens, plus an OpenID
  * Connect ID Token when `openid` is granted: check the grant → authenticate the client (registry)
- * → decide the scopes → sign → record the audit event → answer. OAuth errors are returned, not
+ * → decide the scopes → count the org's daily token quota → sign → record the audit event → answer. OAuth errors are returned, not
  * thrown; only infrastructure failures throw.
  */
 @Injectable()
@@ -46,6 +47,7 @@ export class TokensService {
     private readonly events: AuthEventsRepository,
     @Inject(SERVICE_CONFIG) private readonly config: AuthConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly quota: TokenQuota,
   ) {}
 
   async issue(request: TokenRequest): Promise<TokenResult> {
@@ -68,11 +70,15 @@ export class TokensService {
     // 3. Scopes: a subset of the credential's.
     const scopes = decideScopes(request.scope, client.scopes);
     if (!scopes.ok) return failure('invalid_scope', scopes.description);
-    // TODO(tier quota): check the organization's daily token quota (tier_limit_exceeded) here.
 
-    // 4. Sign, then record: the token leaves only if its audit event is stored.
-    const scope = scopes.granted.join(' ');
+    // 4. The organization's daily token quota: only a request that would otherwise be granted
+    // counts (a bad client or scope spends nothing).
     const now = this.clock.now();
+    const refused = await this.quota.consume(client.organizationId, new Date(now));
+    if (refused) return failure('tier_limit_exceeded', refused);
+
+    // 5. Sign, then record: the token leaves only if its audit event is stored.
+    const scope = scopes.granted.join(' ');
     const { token, jti, expiresAt } = await this.signAccessToken(client, scope, now);
     const idToken = scopes.granted.includes(OPENID_SCOPE)
       ? await this.signIdToken(client, request.nonce, now)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQuery } from './schemas';
 
 /**
  * Query schemas of the audit, analytics and compliance endpoints (api.md). Objects are strict: an
@@ -14,13 +15,7 @@ function ordered(range: { from?: string; to?: string }): boolean {
 
 export const listAuditQuery = z
   .strictObject({
-    limit: z.coerce
-      .number({ message: 'must be an integer from 1 to 100' })
-      .int({ message: 'must be an integer from 1 to 100' })
-      .min(1, { message: 'must be an integer from 1 to 100' })
-      .max(100, { message: 'must be an integer from 1 to 100' })
-      .optional(),
-    cursor: z.string().min(1).max(512).optional(),
+    ...pageQuery,
     action: z
       .string()
       .max(64, { message: 'must be an action name like token.issued' })

@@ -1,4 +1,3 @@
-import type { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import { callUnary } from '@agentidp/shared';
 import * as present from './billing.presenters';
 import { upgradeBody, usageQuery } from './billing.schemas';
@@ -16,7 +15,8 @@ export const BILLING_ROUTES: readonly RouteSpec[] = [
 
 /** Reads the counters, never counts or enforces (enforcement is the request pipeline's). */
 async function tierStatus({ clients: { registry, billing } }: HandlerContext): Promise<Reply> {
-  const agentCount = await countLimitedAgents(registry);
+  // The registry owns agents and counts them by the same rule as its agent-limit check.
+  const { count: agentCount } = await callUnary(registry.countAgents.bind(registry), {});
   const status = await callUnary(billing.getTierStatus.bind(billing), { agentCount });
   return { status: 200, body: present.tierStatus(status) };
 }
@@ -33,34 +33,4 @@ async function usage({ req, principal, clients: { billing } }: HandlerContext): 
   const query = parseInput(usageQuery, req.query, 'query');
   const report = await callUnary(billing.getUsage.bind(billing), { days: query.days ?? 0 });
   return { status: 200, body: present.usage(principal.organizationId, report) };
-}
-
-/** ListAgents' largest page. */
-const PAGE = 100;
-
-/**
- * Agents that count toward max_agents: active and suspended ones, less the org-admin agent (always
- * active: the registry refuses to suspend or decommission it). The registry owns agents and has
- * no count RPC yet, so this pages its list.
- * TODO(issue 6 wiring): replace with a registry count (the agent-limit check at registration
- * needs the same number) so large organizations cost one call.
- */
-export async function countLimitedAgents(registry: RegistryServiceClient): Promise<number> {
-  let count = 0;
-  for (const status of ['active', 'suspended']) {
-    let cursor = '';
-    do {
-      const page = await callUnary(registry.listAgents.bind(registry), {
-        limit: PAGE,
-        cursor,
-        status,
-        agentType: '',
-        owner: '',
-        deploymentEnv: '',
-      });
-      count += page.agents.length;
-      cursor = page.nextCursor;
-    } while (cursor);
-  }
-  return Math.max(0, count - 1);
 }

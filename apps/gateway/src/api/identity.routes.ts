@@ -39,9 +39,15 @@ export const IDENTITY_ROUTES: readonly RouteSpec[] = [
 
 // ── Handlers: parse → call → present ─────────────────────────────────────────────────────────
 
-async function getOwnOrganization({ clients: { registry } }: HandlerContext): Promise<Reply> {
+/**
+ * Billing owns the tier; the registry's `tier` column is only what the org had at signup. The tier
+ * the call quota just resolved (cached, invalidated on every published change) replaces it, so an
+ * upgrade shows here on the next request. Without billing (fallback) the registry's value stays.
+ */
+async function getOwnOrganization({ clients: { registry }, tier }: HandlerContext): Promise<Reply> {
   const response = await callUnary(registry.getOrganization.bind(registry), {});
-  return { status: 200, body: present.organization(response.organization) };
+  const organization = present.organization(response.organization);
+  return { status: 200, body: tier.fallback ? organization : { ...organization, tier: tier.tier } };
 }
 
 async function createAgent({ req, clients: { registry } }: HandlerContext): Promise<Reply> {

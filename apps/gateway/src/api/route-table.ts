@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { KeyValueStore, ManagementScope } from '@agentidp/shared';
+import type { KeyValueStore, ManagementScope, ResolvedTier } from '@agentidp/shared';
 import { requireScope } from '../auth/authenticate';
 import { principalOf, type Principal } from '../auth/principal';
 import type { ServiceClients } from '../clients';
@@ -10,6 +10,8 @@ export interface HandlerContext {
   principal: Principal;
   clients: ApiClients;
   store: KeyValueStore;
+  /** The org's tier as the call quota resolved it (billing's, or the free fallback). */
+  tier: ResolvedTier;
 }
 
 export type ApiClients = Omit<ServiceClients, 'health' | 'close'>;
@@ -43,7 +45,13 @@ export function mountRoutes(
     if (route.scope) steps.push(requireScope(route.scope));
     steps.push((req, res, next) => {
       route
-        .handle({ req, principal: principalOf(res), clients: deps.clients, store: deps.store })
+        .handle({
+          req,
+          principal: principalOf(res),
+          clients: deps.clients,
+          store: deps.store,
+          tier: res.locals.tier as ResolvedTier,
+        })
         .then((reply) => send(res, reply))
         .catch(next);
     });

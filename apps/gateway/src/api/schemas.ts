@@ -11,6 +11,17 @@ import {
  * Request schemas of the public API (api.md), composed from the shared field rules. Objects are
  * strict: an unknown field is an error, not silently dropped.
  */
+/** `?limit=` (1–100) and `?cursor=` of every list (api.md "Lists"). */
+export const pageQuery = {
+  limit: z.coerce
+    .number({ message: 'must be an integer from 1 to 100' })
+    .int({ message: 'must be an integer from 1 to 100' })
+    .min(1, { message: 'must be an integer from 1 to 100' })
+    .max(100, { message: 'must be an integer from 1 to 100' })
+    .optional(),
+  cursor: z.string().min(1).max(512).optional(),
+};
+
 export const signupBody = z.strictObject({
   name: organizationFields.name,
   slug: organizationFields.slug,
@@ -44,13 +55,7 @@ export const updateAgentBody = z
   .refine((body) => Object.keys(body).length > 0, { message: 'must change at least one field' });
 
 export const listAgentsQuery = z.strictObject({
-  limit: z.coerce
-    .number({ message: 'must be an integer from 1 to 100' })
-    .int({ message: 'must be an integer from 1 to 100' })
-    .min(1, { message: 'must be an integer from 1 to 100' })
-    .max(100, { message: 'must be an integer from 1 to 100' })
-    .optional(),
-  cursor: z.string().min(1).max(512).optional(),
+  ...pageQuery,
   status: z.enum(AGENT_STATUSES, { message: `must be one of ${AGENT_STATUSES.join(', ')}` }).optional(),
   agent_type: agentFields.agentType.optional(),
   owner: agentFields.owner.optional(),

@@ -11,6 +11,7 @@ import {
 import { setRateLimitHeaders, setRetryAfter } from '../limits/limits';
 import type { LimitDecision, StoreRateLimiter } from '../limits/rate-limiter';
 import type { TokenMetrics } from '../metrics';
+import type { CallQuota } from '../quota/call-quota';
 import type { KeySet } from './key-set';
 import type { Principal } from './principal';
 
@@ -25,13 +26,17 @@ export interface AuthenticateDeps {
   /** The per-client request budget (X-RateLimit-* headers, 429). */
   limiter: StoreRateLimiter;
   metrics: TokenMetrics;
+  /** The org's daily API-call quota, counted once the request is known to be allowed otherwise. */
+  quota: CallQuota;
 }
 
 /**
  * Bearer authentication: signature and claims (jose, RFC 9068 `at+jwt`) → revocation (ONE store
- * `mget`) and the client's rate limit, side by side → principal and tenant context for the rest
- * of the pipeline. A store that cannot answer, or whose revocation data is incomplete (flushed and
- * not yet re-warmed), fails the request closed (503): a possibly revoked token is never accepted.
+ * `mget`, which also reads the org's published tier version) and the client's rate limit, side by
+ * side → the org's daily call quota (one atomic counter) → principal and tenant context for the
+ * rest of the pipeline. A store that cannot answer, or whose revocation data is incomplete (flushed
+ * and not yet re-warmed), fails the request closed (503): a possibly revoked token is never accepted.
+ * A request refused by revocation or the rate limit is not counted against the quota.
  */
 export function authenticate(deps: AuthenticateDeps): RequestHandler {
   return (req, res, next) => {
@@ -59,6 +64,8 @@ export function authenticate(deps: AuthenticateDeps): RequestHandler {
         context.clientId = principal.clientId;
         context.scopes = principal.scopes;
       }
+      // Last, once nothing else refuses the request: a refused request must not spend the quota.
+      res.locals.tier = await deps.quota.admit(res, principal.organizationId, revocation.value);
     })().then(() => next(), next);
   };
 }
@@ -127,12 +134,17 @@ function toPrincipal(payload: JWTPayload): Principal {
   };
 }
 
-async function assertNotRevoked(principal: Principal, deps: AuthenticateDeps): Promise<void> {
+/**
+ * Throws unless the token is known not to be revoked; returns the org's published tier version,
+ * read in the same `mget` so the tier cache costs no round trip of its own.
+ */
+async function assertNotRevoked(principal: Principal, deps: AuthenticateDeps): Promise<string | null> {
   const identity = { jti: principal.jti, clientId: principal.clientId, agentId: principal.agentId };
+  const keys = revocationCheckKeys(identity);
   let values: (string | null)[];
   const end = deps.metrics.storeCommandDuration.startTimer({ command: 'revocation_mget' });
   try {
-    values = await deps.store.mget(revocationCheckKeys(identity));
+    values = await deps.store.mget([...keys, deps.quota.versionKey(principal.organizationId)]);
   } catch (error) {
     throw new DomainError('service_unavailable', 'Token revocation cannot be checked right now', {
       cause: error,
@@ -140,12 +152,13 @@ async function assertNotRevoked(principal: Principal, deps: AuthenticateDeps): P
   } finally {
     end();
   }
-  const state = revocationState(values, identity);
+  const state = revocationState(values.slice(0, keys.length), identity);
   if (state === 'revoked') throw new DomainError('invalid_token', 'The access token has been revoked');
   if (state === 'unknown') {
     // The store lost its data (FLUSH, restart): the services are re-warming it from Postgres.
     throw new DomainError('service_unavailable', 'Token revocation state is being rebuilt; retry shortly');
   }
+  return values[keys.length] ?? null;
 }
 
 /** X-RateLimit-* on every authenticated response; 429 with Retry-After when the budget is spent. */

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { AuthServiceClient, IssueTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import { callUnary, type Logger } from '@agentidp/shared';
+import { callUnary, secondsUntilReset, type Logger } from '@agentidp/shared';
 import type { TokenMetrics } from '../metrics';
 import { clientCredentials, clientIp, formParams, noStore, parseForm, requireForm } from './form';
 import { OAuthError } from './oauth-errors';
@@ -52,6 +52,10 @@ export function tokenEndpoint(deps: OAuthEndpointDeps): RequestHandler[] {
       if (response.error) {
         if (response.error === 'invalid_client' && client.basic) {
           res.setHeader('WWW-Authenticate', 'Basic realm="agentidp"');
+        }
+        // Auth's daily token quota resets at UTC midnight; every 429 carries Retry-After (api.md).
+        if (response.error === 'tier_limit_exceeded') {
+          res.setHeader('Retry-After', String(secondsUntilReset(new Date())));
         }
         throw new OAuthError(response.error, response.errorDescription);
       }

@@ -3,6 +3,7 @@ import { GrpcMethod } from '@nestjs/microservices';
 import {
   REGISTRY_SERVICE_NAME,
   type Agent,
+  type CountAgentsResponse,
   type CreateAgentRequest,
   type CreateAgentResponse,
   type DecommissionAgentRequest,
@@ -21,7 +22,8 @@ import { AgentsService } from './agents.service';
 import type { AgentRecord } from './agents.types';
 import { encodeCursor } from './cursor';
 
-type AgentRpcs = 'createAgent' | 'listAgents' | 'getAgent' | 'updateAgent' | 'decommissionAgent';
+type AgentRpcs =
+  'createAgent' | 'listAgents' | 'getAgent' | 'updateAgent' | 'decommissionAgent' | 'countAgents';
 
 /**
  * The agent RPCs of agentid.registry.v1.RegistryService: proto ↔ domain and the caller's tenant,
@@ -60,6 +62,11 @@ export class AgentsGrpcController implements Pick<RegistryServiceController, Age
       agents: page.agents.map(toProtoAgent),
       nextCursor: page.next ? encodeCursor(page.next) : '',
     };
+  }
+
+  @GrpcMethod(REGISTRY_SERVICE_NAME, 'countAgents')
+  async countAgents(): Promise<CountAgentsResponse> {
+    return { count: await this.agents.count(requireTenant()) };
   }
 
   @GrpcMethod(REGISTRY_SERVICE_NAME, 'getAgent')

@@ -74,6 +74,30 @@ export class AgentsRepository {
     return toAgent(rows[0]!);
   }
 
+  /**
+   * Serializes agent registrations of one organization: the row lock on its organization is held
+   * until the transaction ends, so a count taken after it stays true until the insert commits
+   * (two registrations racing for the last place cannot both see it free). A row lock, not an
+   * advisory lock, because it behaves the same on embedded Postgres (one backend, where advisory
+   * locks do not separate sessions).
+   */
+  async lockOrganization(tx: PoolClient, organizationId: string): Promise<void> {
+    await tx.query('SELECT 1 FROM registry.organizations WHERE org_id = $1 FOR UPDATE', [organizationId]);
+  }
+
+  /**
+   * Agents that take a place under the tier's max_agents: the same rule as `countsTowardAgentLimit`
+   * (not the org-admin agent, not decommissioned), in SQL so no rows travel.
+   */
+  async countLimited(db: Queryable, organizationId: string): Promise<number> {
+    const { rows } = await db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM registry.agents
+        WHERE organization_id = $1 AND role <> 'admin' AND status <> 'decommissioned'`,
+      [organizationId],
+    );
+    return rows[0]?.count ?? 0;
+  }
+
   /** The agent if it belongs to the organization; `forUpdate` locks its row until the transaction ends. */
   async find(
     organizationId: string,

@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { DomainError, withTransaction, type NewOutboxEvent, type Pool } from '@agentidp/shared';
+import {
+  DomainError,
+  quotaRefusal,
+  withTransaction,
+  type NewOutboxEvent,
+  type Pool,
+  type PoolClient,
+  type ResolvedTier,
+} from '@agentidp/shared';
 import type { RegistryConfig } from '../config';
 import { conflictOnUniqueViolation } from '../common/database';
 import { recordEvents } from '../common/events';
 import type { Tenant } from '../common/tenant';
 import { RevocationPublisher } from '../revocation/revocation.publisher';
+import { OrgTiers } from '../tiers/org-tiers';
 import {
   parseAgentId,
   parseCreateAgent,
@@ -28,17 +37,22 @@ export class AgentsService {
     @Inject(SERVICE_CONFIG) private readonly config: RegistryConfig,
     private readonly agents: AgentsRepository,
     private readonly revocations: RevocationPublisher,
+    private readonly tiers: OrgTiers,
   ) {}
 
-  /** Registers an agent in the caller's organization; its DID is derived from its new id. */
+  /**
+   * Registers an agent in the caller's organization; its DID is derived from its new id. Over the
+   * tier's agent limit → 429 `tier_limit_exceeded` (api.md) unless TIER_ENFORCEMENT=false.
+   */
   async create(tenant: Tenant, input: CreateAgentInput): Promise<AgentRecord> {
     const fields = parseCreateAgent(input);
     const agentId = randomUUID();
     const { organizationId } = tenant;
-    // TODO(tiers): enforce the tier's agent limit (api.md: 429 tier_limit_exceeded) once billing
-    // owns tiers; role 'agent' and status <> 'decommissioned' are what counts.
+    // The tier is looked up before the transaction: no network call while rows are locked.
+    const tier = this.config.tierEnforcement ? await this.tiers.lookup(organizationId) : undefined;
     try {
       return await withTransaction(this.pool, async (tx) => {
+        if (tier) await this.assertWithinAgentLimit(tx, organizationId, tier);
         const agent = await this.agents.insert(tx, {
           ...fields,
           agentId,
@@ -69,6 +83,26 @@ export class AgentsService {
       return conflictOnUniqueViolation(error, {
         agents_org_email_key: 'An agent with this email already exists in the organization',
       });
+    }
+  }
+
+  /** The organization's agents that count toward max_agents (tiers/status). */
+  async count(tenant: Tenant): Promise<number> {
+    return this.agents.countLimited(this.pool, tenant.organizationId);
+  }
+
+  /** Count and insert are one serialized step per organization (see lockOrganization). */
+  private async assertWithinAgentLimit(
+    tx: PoolClient,
+    organizationId: string,
+    tier: ResolvedTier,
+  ): Promise<void> {
+    const limit = tier.limits.maxAgents;
+    if (limit === null) return;
+    await this.agents.lockOrganization(tx, organizationId);
+    const current = await this.agents.countLimited(tx, organizationId);
+    if (current >= limit) {
+      throw quotaRefusal({ kind: 'agents', tier: tier.tier, limit, current }, tier.fallback);
     }
   }
 

@@ -2,3 +2,4 @@ export * from './env';
 export * from './ports';
 export * from './stack';
 export * from './identity';
+export * from './tiers';
