@@ -3,6 +3,8 @@ import type { LoadOptions } from './load.js';
 export interface BenchConfig extends LoadOptions {
   databaseUrl: string;
   redisUrl: string;
+  /** BENCH_PROFILE=<dir>: every stack process writes a V8 CPU profile there on exit. */
+  profileDir?: string;
 }
 
 /** The bench's settings, read once (see main.ts for their meaning). */
@@ -18,6 +20,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
     durationSeconds: num('BENCH_DURATION', 15),
     warmupSeconds: num('BENCH_WARMUP', 5),
     connections: num('BENCH_CONNECTIONS', 50),
+    profileDir: env.BENCH_PROFILE,
   };
 }
 

@@ -6,7 +6,8 @@
  *
  * Settings: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/agentidp_bench, dropped
  * and recreated), BENCH_REDIS_URL (default redis://127.0.0.1:6379/9), BENCH_DURATION (s, default
- * 15), BENCH_WARMUP (s, default 5), BENCH_CONNECTIONS (default 50).
+ * 15), BENCH_WARMUP (s, default 5), BENCH_CONNECTIONS (default 50), BENCH_PROFILE (a directory:
+ * every stack process writes a V8 CPU profile there on exit).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

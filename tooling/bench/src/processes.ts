@@ -14,8 +14,14 @@ export interface Proc {
 }
 
 /** Starts a node entry point of the repository with the given environment. */
-export function startNode(name: string, script: string, env: NodeJS.ProcessEnv, args: string[] = []): Proc {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, script), ...args], {
+export function startNode(
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+  nodeArgs: string[] = [],
+): Proc {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(REPO_ROOT, script), ...args], {
     env: { ...CHILD_BASE_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -39,6 +39,7 @@ async function freshDatabase(url: string): Promise<void> {
 export async function startBenchStack(options: {
   databaseUrl: string;
   redisUrl: string;
+  profileDir?: string;
 }): Promise<BenchStack> {
   await freshDatabase(options.databaseUrl);
   const gatewayPort = await freePort();
@@ -62,13 +63,15 @@ export async function startBenchStack(options: {
     RATE_LIMIT_MAX_REQUESTS: '1000000000',
     RATE_LIMIT_WINDOW_MS: '60000',
   };
+  // CPU profiles of the services and the gateway (written when they exit), for finding costs.
+  const nodeArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
   const procs: Proc[] = [];
   const close = () => stopAll(procs);
   try {
     const migrate = startNode('migrate', 'apps/launcher/dist/migrate.js', env);
     if ((await migrate.exited) !== 0) throw new Error(`migrate failed:\n${migrate.output()}`);
-    for (const name of SERVICES) procs.push(startNode(name, `apps/${name}/dist/main.js`, env));
-    procs.push(startNode('gateway', 'apps/gateway/dist/main.js', env));
+    for (const name of SERVICES) procs.push(startNode(name, `apps/${name}/dist/main.js`, env, [], nodeArgs));
+    procs.push(startNode('gateway', 'apps/gateway/dist/main.js', env, [], nodeArgs));
     const base = `http://127.0.0.1:${gatewayPort}`;
     await waitUntil(
       async () => (await fetch(`${base}/ready`)).status === 200,

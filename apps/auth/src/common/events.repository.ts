@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OUTBOX_RELAY, POOL } from '@agentidp/nest-kit';
 import {
-  withTransaction,
   writeOutbox,
   type NewOutboxEvent,
   type OutboxRelay,
@@ -17,9 +16,12 @@ export class AuthEventsRepository {
     @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay | null,
   ) {}
 
-  /** Stores events in one transaction of their own, then wakes the relay to deliver them soon. */
+  /**
+   * Stores events with one INSERT (atomic on its own, no BEGIN/COMMIT round trips: this is on the
+   * token path), then wakes the relay to deliver them soon.
+   */
   async record(events: readonly NewOutboxEvent[]): Promise<void> {
-    await withTransaction(this.pool, (tx) => writeOutbox(tx, 'auth', 'auth', events));
+    await writeOutbox(this.pool, 'auth', 'auth', events);
     this.relay?.notify();
   }
 
