@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { DomainError } from '@agentidp/shared';
+import { CachedKeySet } from '@agentidp/shared';
 import type { AuthConfig } from '../config';
 import { KeysService } from './keys.service';
 
@@ -10,10 +10,6 @@ export const ACCESS_TOKEN_TYP = 'at+jwt';
 
 /** Only the asymmetric algorithms auth signs with: `none` and HS* (alg confusion) never verify. */
 const ALGORITHMS = ['ES256', 'RS256'];
-/** The published keys are re-read after this long, so keys past their grace stop verifying. */
-const KEYS_MAX_AGE_MS = 10_000;
-/** An unknown kid re-reads the keys at most this often (random kids must not hammer the database). */
-const REFRESH_COOLDOWN_MS = 1_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The claims of one of our access tokens that introspection and revocation act on. */
@@ -37,9 +33,8 @@ export interface AccessTokenClaims {
  */
 @Injectable()
 export class AccessTokenVerifier {
-  private local: JWTVerifyGetKey | undefined;
-  private fetchedAt = 0;
-  private inflight: Promise<void> | undefined;
+  /** Auth's own published keys, cached as the gateway caches them (one shared mechanism). */
+  private readonly keySet = new CachedKeySet(() => this.keys.jwks());
 
   constructor(
     private readonly keys: KeysService,
@@ -50,7 +45,7 @@ export class AccessTokenVerifier {
   async verify(token: string): Promise<AccessTokenClaims | undefined> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.getKey, {
+      ({ payload } = await jwtVerify(token, this.keySet.getKey, {
         issuer: this.config.token.issuer,
         audience: this.config.token.audience,
         typ: ACCESS_TOKEN_TYP,
@@ -103,35 +98,5 @@ export class AccessTokenVerifier {
       iat: payload.iat,
       exp: payload.exp,
     };
-  }
-
-  private readonly getKey: JWTVerifyGetKey = async (header, token) => {
-    if (!this.local || Date.now() - this.fetchedAt > KEYS_MAX_AGE_MS) await this.refresh();
-    try {
-      return await (this.local as JWTVerifyGetKey)(header, token);
-    } catch (error) {
-      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
-      if (Date.now() - this.fetchedAt < REFRESH_COOLDOWN_MS) throw error;
-      await this.refresh();
-      return (this.local as JWTVerifyGetKey)(header, token);
-    }
-  };
-
-  private refresh(): Promise<void> {
-    this.inflight ??= this.keys
-      .jwks()
-      .then(
-        (jwks) => {
-          this.local = createLocalJWKSet(jwks);
-          this.fetchedAt = Date.now();
-        },
-        (error: unknown) => {
-          throw new DomainError('service_unavailable', 'Signing keys are unavailable', { cause: error });
-        },
-      )
-      .finally(() => {
-        this.inflight = undefined;
-      });
-    return this.inflight;
   }
 }

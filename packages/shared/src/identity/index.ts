@@ -4,3 +4,4 @@ export * from './revocation';
 export * from './revocation-warmer';
 export * from './scopes';
 export * from './secrets';
+export * from './key-set';
