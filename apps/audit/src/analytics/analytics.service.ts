@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { DomainError } from '@agentidp/shared';
-import { checkDays, FieldErrors } from '../common/fields';
+import { DomainError, FieldErrors } from '@agentidp/shared';
+import { checkDays } from '../common/fields';
 import type { AuditConfig } from '../config';
 import { AnalyticsRepository } from './analytics.repository';
 import type { ActivityCell, AgentUsage, DailyCount } from './analytics.types';

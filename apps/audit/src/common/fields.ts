@@ -1,19 +1,4 @@
-import { DomainError, type FieldError } from '@agentidp/shared';
-
-/** Collects field errors across a request, so one validation_error names every bad field. */
-export class FieldErrors {
-  private readonly errors: FieldError[] = [];
-
-  add(path: string, message: string): void {
-    this.errors.push({ path, message });
-  }
-
-  throwIfAny(what: string): void {
-    if (this.errors.length === 0) return;
-    const summary = this.errors.map((e) => `${e.path} ${e.message}`).join('; ');
-    throw new DomainError('validation_error', `Invalid ${what}: ${summary}`, { errors: [...this.errors] });
-  }
-}
+import type { FieldErrors } from '@agentidp/shared';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const ACTION_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;

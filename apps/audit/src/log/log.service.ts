@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '@agentidp/shared';
-import { ACTION_NAME, FieldErrors, UUID } from '../common/fields';
+import { DomainError, FieldErrors } from '@agentidp/shared';
+import { ACTION_NAME, UUID } from '../common/fields';
 import type { StoredEvent } from '../events/events.types';
 import { decodeCursor, encodeCursor } from './cursor';
 import { LogRepository } from './log.repository';

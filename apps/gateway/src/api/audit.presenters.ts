@@ -5,17 +5,9 @@ import type {
   ComplianceSummary,
   VerifyChainResponse,
 } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
-import { fromTimestamp, type ProtoTimestamp } from '@agentidp/shared';
+import { jsonObject, time } from './presenters';
 
 /** Audit, analytics and compliance gRPC messages → the snake_case JSON of api.md. */
-
-function time(ts: ProtoTimestamp | undefined): string | null {
-  return fromTimestamp(ts)?.toISOString() ?? null;
-}
-
-function json(text: string): Record<string, unknown> {
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
 
 export function auditEvent(e: AuditEvent | undefined) {
   return {
@@ -26,7 +18,7 @@ export function auditEvent(e: AuditEvent | undefined) {
     organization_id: e?.organizationId ?? '',
     agent_id: e?.agentId || null,
     actor: { client_id: e?.actor?.clientId || null, agent_id: e?.actor?.agentId || null },
-    details: json(e?.detailsJson ?? ''),
+    details: jsonObject(e?.detailsJson ?? ''),
     request_id: e?.requestId || null,
     source: e?.source ?? '',
     sequence: e?.sequence ?? 0,
@@ -69,7 +61,7 @@ export function control(c: ComplianceControl, withEvidence: boolean) {
     last_checked: time(c.lastChecked),
     description: c.description,
     criteria: c.criteria,
-    ...(withEvidence ? { evidence: json(c.evidenceJson) } : {}),
+    ...(withEvidence ? { evidence: jsonObject(c.evidenceJson) } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import type {
   GetUsageResponse,
   TierLimits,
 } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import { fromTimestamp } from '@agentidp/shared';
+import { time } from './presenters';
 
 /** gRPC messages → the snake_case JSON of api.md. Unlimited is `null`. */
 
@@ -24,7 +24,7 @@ export function tierStatus(status: GetTierStatusResponse) {
       calls_today: status.usage?.callsToday ?? 0,
       tokens_today: status.usage?.tokensToday ?? 0,
     },
-    reset_at: fromTimestamp(status.resetAt)?.toISOString() ?? null,
+    reset_at: time(status.resetAt),
   };
 }
 
@@ -43,7 +43,7 @@ export function usage(organizationId: string, report: GetUsageResponse) {
       ? {
           status: subscription.status,
           tier: subscription.tier,
-          current_period_end: fromTimestamp(subscription.currentPeriodEnd)?.toISOString() ?? null,
+          current_period_end: time(subscription.currentPeriodEnd),
         }
       : null,
   };

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
-import { callUnary, fromTimestamp } from '@agentidp/shared';
+import { callUnary } from '@agentidp/shared';
+import { time } from './presenters';
 import * as present from './audit.presenters';
 import { noQuery } from './audit.schemas';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
@@ -23,7 +24,7 @@ async function complianceReport({ req, clients: { audit } }: HandlerContext): Pr
     status: 200,
     headers: { 'X-Cache': response.fromCache ? 'HIT' : 'MISS', 'Cache-Control': 'private, no-store' },
     body: {
-      generated_at: fromTimestamp(response.generatedAt)?.toISOString() ?? null,
+      generated_at: time(response.generatedAt),
       organization_id: response.organizationId,
       controls: response.controls.map((c) => present.control(c, true)),
       summary: present.complianceSummary(response.summary),

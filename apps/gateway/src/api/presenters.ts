@@ -8,12 +8,14 @@ import { fromTimestamp, type ProtoTimestamp } from '@agentidp/shared';
 
 /** gRPC messages → the snake_case JSON of api.md. Secrets appear only in `issuedCredential`. */
 
-function time(ts: ProtoTimestamp | undefined): string | null {
+/** An RFC 3339 string, or null when the message left the time unset. */
+export function time(ts: ProtoTimestamp | undefined): string | null {
   return fromTimestamp(ts)?.toISOString() ?? null;
 }
 
-function metadata(json: string): Record<string, unknown> {
-  return json ? (JSON.parse(json) as Record<string, unknown>) : {};
+/** A JSON object carried as a string field (`metadata_json`, `details_json`); '' means {}. */
+export function jsonObject(text: string): Record<string, unknown> {
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
 export function organization(org: Organization | undefined) {
@@ -40,7 +42,7 @@ export function agent(a: Agent | undefined) {
     deployment_env: a?.deploymentEnv ?? '',
     status: a?.status ?? '',
     did: a?.did ?? '',
-    metadata: metadata(a?.metadataJson ?? ''),
+    metadata: jsonObject(a?.metadataJson ?? ''),
     created_at: time(a?.createdAt),
     updated_at: time(a?.updatedAt),
   };

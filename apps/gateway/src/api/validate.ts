@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { DomainError, type FieldError } from '@agentidp/shared';
+import { DomainError, fieldPath, type FieldError } from '@agentidp/shared';
 
 /**
  * Parses untrusted input with a zod schema; failures become one `validation_error` naming every
@@ -9,7 +9,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const errors: FieldError[] = result.error.issues.flatMap((issue) => {
-    const base = fieldPath(issue.path);
+    const base = fieldPath('', issue.path);
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
         path: base ? `${base}.${key}` : key,
@@ -25,12 +25,4 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where
 
 function describe(error: FieldError): string {
   return `${error.path} ${error.message}`;
-}
-
-/** `capabilities[1]`, `metadata.owner`: the format the services use in their field errors too. */
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, segment) => {
-    if (typeof segment === 'number') return `${out}[${segment}]`;
-    return out ? `${out}.${String(segment)}` : String(segment);
-  }, '');
 }

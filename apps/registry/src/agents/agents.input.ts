@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import { AGENT_STATUSES, agentFields, DEPLOYMENT_ENVS, type DeploymentEnv } from '@agentidp/shared';
-import { FieldErrors, optionalString, parseRequest, uuidField } from '../common/validation';
+import {
+  AGENT_STATUSES,
+  agentFields,
+  DEPLOYMENT_ENVS,
+  FieldErrors,
+  type DeploymentEnv,
+} from '@agentidp/shared';
+import { optionalString, parseRequest, uuidField } from '../common/validation';
 import { decodeCursor } from './cursor';
 import type { AgentChanges, AgentCursor, AgentListQuery } from './agents.types';
 

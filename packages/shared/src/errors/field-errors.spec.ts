@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { DomainError } from './domain-error';
+import { fieldPath, FieldErrors } from './field-errors';
+
+describe('fieldPath', () => {
+  it('joins names with dots and list items with [i]', () => {
+    expect(fieldPath('', ['capabilities', 2])).toBe('capabilities[2]');
+    expect(fieldPath('metadata', ['owner', 'name'])).toBe('metadata.owner.name');
+    expect(fieldPath('scopes', [0])).toBe('scopes[0]');
+    expect(fieldPath('', [])).toBe('');
+  });
+});
+
+describe('FieldErrors', () => {
+  it('collects every bad field into one validation_error', () => {
+    const errors = new FieldErrors();
+    expect(
+      errors.check('', z.object({ a: z.string(), b: z.array(z.number()) }), { a: 1, b: ['x'] }),
+    ).toBeUndefined();
+    errors.add('days', 'must be an integer from 1 to 90');
+    let thrown: unknown;
+    try {
+      errors.throwIfAny('query');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(DomainError);
+    const domain = thrown as DomainError;
+    expect(domain.code).toBe('validation_error');
+    expect(domain.errors?.map((e) => e.path)).toEqual(['a', 'b[0]', 'days']);
+    expect(domain.message).toMatch(/^Invalid query: a .*; b\[0\] .*; days must be/);
+  });
+
+  it('returns the parsed value and throws nothing when all is well', () => {
+    const errors = new FieldErrors();
+    expect(errors.check('limit', z.coerce.number(), '5')).toBe(5);
+    expect(() => errors.throwIfAny('query')).not.toThrow();
+  });
+});
