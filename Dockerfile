@@ -36,9 +36,9 @@ RUN pnpm install --frozen-lockfile --prefer-offline --store-dir "${PNPM_STORE_DI
 RUN pnpm build
 # Reinstall with production dependencies only (~90 MB instead of ~360 MB; an in-place `--prod`
 # leaves the dev packages in node_modules/.pnpm). The compiled dist/ folders and SQL migrations stay.
-RUN rm -rf node_modules apps/*/node_modules packages/*/node_modules tooling/*/node_modules \
+RUN rm -rf node_modules apps/*/node_modules packages/*/node_modules tooling/*/node_modules tests/*/node_modules \
  && pnpm install --frozen-lockfile --offline --prod --store-dir "${PNPM_STORE_DIR}" \
- && rm -rf .turbo apps/*/test apps/*/.turbo apps/*/.cache packages/*/test packages/*/.turbo packages/*/.cache
+ && rm -rf .turbo apps/*/test apps/*/.turbo apps/*/.cache packages/*/test packages/*/.turbo packages/*/.cache tests/*/test
 
 # ── runtime: no compiler, no dev dependencies, no root ───────────────────────────────────────
 FROM ${NODE_IMAGE} AS runtime

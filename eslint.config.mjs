@@ -32,6 +32,7 @@ export default tseslint.config(
       '**/test/**/*.ts',
       '**/*.spec.ts',
       'packages/shared/src/testing/**/*.ts',
+      'apps/launcher/src/testing/**/*.ts',
     ],
     rules: { 'no-restricted-properties': 'off' },
   },

@@ -35,6 +35,13 @@ const authEnvSchema = z.object({
     .min(0, { message: 'must be a number of hours between 0 and 8760' })
     .max(8760, { message: 'must be a number of hours between 0 and 8760' })
     .default(24),
+  // How long auth may answer a client that presents a secret the registry accepted moments ago
+  // without asking the registry again (revocations still apply at once); 0 asks every time.
+  VERIFIED_CLIENT_CACHE_SECONDS: z.coerce
+    .number({ message: 'must be a number of seconds between 0 and 60' })
+    .min(0, { message: 'must be a number of seconds between 0 and 60' })
+    .max(60, { message: 'must be a number of seconds between 0 and 60' })
+    .default(5),
 });
 
 /** What signing-key rotation is configured with. */
@@ -58,6 +65,8 @@ export interface AuthConfig extends ServiceConfig {
   keyRotation: KeyRotationConfig;
   /** TIER_ENFORCEMENT: `false` counts issued tokens per org but never refuses over the tier's limit. */
   tierEnforcement: boolean;
+  /** VERIFIED_CLIENT_CACHE_SECONDS in ms: see VerifiedClientCache. */
+  verifiedClientCacheMs: number;
 }
 
 /** Parses the auth service's environment (throws ConfigError naming the bad variables). */
@@ -77,6 +86,7 @@ export function loadAuthConfig(env: Env): AuthConfig {
       ),
     },
     tierEnforcement: toTierEnforcement(parsed),
+    verifiedClientCacheMs: Math.round(parsed.VERIFIED_CLIENT_CACHE_SECONDS * 1000),
   };
 }
 
@@ -93,6 +103,7 @@ export function isAuthConfig(config: ServiceConfig): config is AuthConfig {
     'keyEncryptionKey' in config &&
     'keyRotation' in config &&
     'tierEnforcement' in config &&
+    'verifiedClientCacheMs' in config &&
     Buffer.isBuffer(config.keyEncryptionKey)
   );
 }

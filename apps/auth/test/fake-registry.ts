@@ -84,6 +84,7 @@ export class FakeRegistry {
       scopes: [],
       agentType: '',
       did: '',
+      validUntil: undefined,
     };
     const credential = this.credentials.get(request.clientId);
     if (!credential) return { ...empty, reason: 'unknown_client' };

@@ -31,16 +31,7 @@ const STACK_ENV = { RATE_LIMIT_MAX_REQUESTS: '100000', AUDIT_VERIFY_INTERVAL_MS:
 
 /** Every event of the caller's organization through the API (all pages), newest first. */
 async function allEvents(api: ApiClient, token: string, query = ''): Promise<AuditEventJson[]> {
-  const events: AuditEventJson[] = [];
-  let cursor: string | null = null;
-  do {
-    const qs: string = `limit=100${query ? `&${query}` : ''}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const reply = await api.request('GET', `/api/v1/audit?${qs}`, { token });
-    if (reply.status !== 200) throw new Error(`GET /api/v1/audit: ${reply.status} ${reply.text}`);
-    events.push(...(reply.body.data as AuditEventJson[]));
-    cursor = reply.body.next_cursor as string | null;
-  } while (cursor);
-  return events;
+  return api.listAll<AuditEventJson>(`/api/v1/audit${query ? `?${query}` : ''}`, token);
 }
 
 async function query(databaseUrl: string, sql: string, params: unknown[]): Promise<void> {

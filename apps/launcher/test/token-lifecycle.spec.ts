@@ -201,6 +201,56 @@ describe('token lifecycle through the gateway', () => {
     expect(await check(decommissionedToken)).toBe(false);
   });
 
+  it('a client that just got a token (auth remembers its secret for a few seconds) is refused at once after rotation, revocation, suspension or decommission; reactivation lets it in again', async () => {
+    // Each credential gets a token first, so auth's verified-client cache holds its secret; the
+    // next request must still see the change made at the registry a moment later. Its own org:
+    // the free tier's 10 agents are shared by the other tests.
+    const owner = await signUp(api, 'Cache');
+    const refusedAfter = async (
+      change: (c: Awaited<ReturnType<typeof agentCredential>>) => Promise<number>,
+    ) => {
+      const credential = await agentCredential(owner);
+      expect((await api.token(credential.clientId, credential.clientSecret)).status).toBe(200);
+      expect((await api.token(credential.clientId, credential.clientSecret)).status).toBe(200);
+      expect(await change(credential)).toBeLessThan(300);
+      const after = await api.token(credential.clientId, credential.clientSecret);
+      expect({ status: after.status, error: after.body.error }).toEqual({
+        status: 401,
+        error: 'invalid_client',
+      });
+      return credential;
+    };
+    const path = (c: { agentId: string; credentialId: string }) =>
+      `/api/v1/agents/${c.agentId}/credentials/${c.credentialId}`;
+
+    await refusedAfter(
+      async (c) =>
+        (await api.request('POST', `${path(c)}/rotate`, { token: owner.adminToken, json: {} })).status,
+    );
+    await refusedAfter(
+      async (c) => (await api.request('DELETE', path(c), { token: owner.adminToken })).status,
+    );
+    await refusedAfter(
+      async (c) =>
+        (await api.request('DELETE', `/api/v1/agents/${c.agentId}`, { token: owner.adminToken })).status,
+    );
+    const suspended = await refusedAfter(
+      async (c) =>
+        (
+          await api.request('PATCH', `/api/v1/agents/${c.agentId}`, {
+            token: owner.adminToken,
+            json: { status: 'suspended' },
+          })
+        ).status,
+    );
+    const reactivated = await api.request('PATCH', `/api/v1/agents/${suspended.agentId}`, {
+      token: owner.adminToken,
+      json: { status: 'active' },
+    });
+    expect(reactivated.status).toBe(200);
+    expect((await api.token(suspended.clientId, suspended.clientSecret)).status).toBe(200);
+  });
+
   it('tenant isolation: another organization sees our tokens inactive and cannot revoke them', async () => {
     const agent = await agentCredential(org);
     const token = await api.accessToken(agent.clientId, agent.clientSecret);

@@ -26,6 +26,12 @@ describe(loadRegistryConfig.name, () => {
     );
   });
 
+  it('serves agent cards unless COMPLIANCE_ENABLED=false', () => {
+    expect(loadRegistryConfig(base).complianceEnabled).toBe(true);
+    expect(loadRegistryConfig({ ...base, COMPLIANCE_ENABLED: 'false' }).complianceEnabled).toBe(false);
+    expect(() => loadRegistryConfig({ ...base, COMPLIANCE_ENABLED: 'maybe' })).toThrow(/COMPLIANCE_ENABLED/);
+  });
+
   it('requires SECRET_PEPPER of at least 32 bytes, without echoing it', () => {
     expect(() => loadRegistryConfig({ DATABASE_URL: base.DATABASE_URL })).toThrow(ConfigError);
     expect(() => loadRegistryConfig({ DATABASE_URL: base.DATABASE_URL })).toThrow(/SECRET_PEPPER/);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { serviceEnvSchema, toServiceConfig, type ServiceConfig } from '@agentidp/nest-kit';
 import {
+  flag,
   parseEnv,
   secretKey,
   tierEnforcementShape,
@@ -26,6 +27,8 @@ const registryEnvSchema = z.object({
       message: 'must be a host name, with any port written as %3A, e.g. localhost%3A3000',
     })
     .optional(),
+  /** Also audit's setting: `false` hides the agent cards (ListAgentCards → not_found) like the report. */
+  COMPLIANCE_ENABLED: flag(true),
 });
 
 export interface RegistryConfig extends ServiceConfig {
@@ -37,6 +40,8 @@ export interface RegistryConfig extends ServiceConfig {
   didWebDomain: string;
   /** TIER_ENFORCEMENT: `false` lets an org register agents past its tier's max_agents. */
   tierEnforcement: boolean;
+  /** COMPLIANCE_ENABLED: `false` makes ListAgentCards answer not_found (GET /compliance/agent-cards 404). */
+  complianceEnabled: boolean;
 }
 
 /** Parses the registry service's environment (throws ConfigError naming the bad variables). */
@@ -49,6 +54,7 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
     secretPepper: parsed.SECRET_PEPPER,
     didWebDomain: parsed.DID_WEB_DOMAIN ?? didWebDomainOf(token.issuer),
     tierEnforcement: toTierEnforcement(parsed),
+    complianceEnabled: parsed.COMPLIANCE_ENABLED,
   };
 }
 

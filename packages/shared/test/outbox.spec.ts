@@ -4,6 +4,7 @@ import { runWithContext } from '../src/context';
 import { createPool, runMigrations, withTransaction, type Pool } from '../src/db';
 import { createLogger } from '../src/logger';
 import {
+  OutboxBatchWriter,
   OutboxRelay,
   OUTBOX_MIGRATIONS_DIR,
   writeOutbox,
@@ -450,5 +451,57 @@ describe('OutboxRelay', () => {
       expect(order).toEqual([...order].sort((x, y) => x - y));
     }
     expect((await rows()).every((row) => row.delivered_at !== null && row.attempts === 1)).toBe(true);
+  });
+});
+
+describe('OutboxBatchWriter (group commit)', () => {
+  it('stores every caller’s events once, in fewer INSERTs than callers, each with its own context', async () => {
+    let inserts = 0;
+    const counting = {
+      query: (text: string, values: unknown[]) => {
+        if (text.includes('INSERT')) inserts += 1;
+        return pool.query(text, values);
+      },
+    };
+    const writer = new OutboxBatchWriter(counting, SCHEMA, 'auth', { maxInFlight: 1 });
+    const written = await Promise.all(
+      Array.from({ length: 50 }, (_, n) =>
+        runWithContext({ requestId: `req-${n}` }, () =>
+          writer.write([{ action: 'token.issued', organizationId: 'org-1', details: { n } }]),
+        ),
+      ),
+    );
+    const stored = await rows();
+    expect(stored.map((r) => r.event_id).sort()).toEqual(
+      written
+        .flat()
+        .map((e) => e.eventId)
+        .sort(),
+    );
+    for (const [n, [event]] of written.entries()) {
+      expect(event).toMatchObject({ source: 'auth', requestId: `req-${n}`, details: { n } });
+    }
+    // The first goes alone; the 49 that arrived while it ran share the next INSERT(s).
+    expect(inserts).toBeGreaterThanOrEqual(2);
+    expect(inserts).toBeLessThan(10);
+  });
+
+  it('rejects every caller of a failed INSERT and stores none of their events; later writes work', async () => {
+    let fail = true;
+    const flaky = {
+      query: (text: string, values: unknown[]) =>
+        fail ? Promise.reject(new Error('connection lost')) : pool.query(text, values),
+    };
+    const writer = new OutboxBatchWriter(flaky, SCHEMA, 'auth');
+    const results = await Promise.allSettled(
+      [1, 2, 3].map((n) =>
+        writer.write([{ action: 'token.issued', organizationId: 'org-1', details: { n } }]),
+      ),
+    );
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(await rows()).toHaveLength(0);
+    fail = false;
+    await writer.write([{ action: 'token.issued', organizationId: 'org-1' }]);
+    expect(await rows()).toHaveLength(1);
   });
 });

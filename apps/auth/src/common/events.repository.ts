@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OUTBOX_RELAY, POOL } from '@agentidp/nest-kit';
 import {
+  OutboxBatchWriter,
   writeOutbox,
   type NewOutboxEvent,
   type OutboxRelay,
@@ -11,17 +12,23 @@ import {
 /** Auth's audit events, through its outbox (`auth.outbox`), relayed to the audit service. */
 @Injectable()
 export class AuthEventsRepository {
+  private readonly writer: OutboxBatchWriter;
+
   constructor(
-    @Inject(POOL) private readonly pool: Pool,
+    @Inject(POOL) pool: Pool,
     @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay | null,
-  ) {}
+  ) {
+    this.writer = new OutboxBatchWriter(pool, 'auth', 'auth');
+  }
 
   /**
-   * Stores events with one INSERT (atomic on its own, no BEGIN/COMMIT round trips: this is on the
-   * token path), then wakes the relay to deliver them soon.
+   * Stores events that go with no state change of auth's own (a token issued, a failed client
+   * authentication): resolves once they are committed, sharing one INSERT with the events of
+   * concurrent requests (group commit, no BEGIN/COMMIT: this is the token path), then wakes the
+   * relay to deliver them soon.
    */
   async record(events: readonly NewOutboxEvent[]): Promise<void> {
-    await writeOutbox(this.pool, 'auth', 'auth', events);
+    await this.writer.write(events);
     this.relay?.notify();
   }
 

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LOGGER } from '@agentidp/nest-kit';
-import { DomainError, PLATFORM_ORGANIZATION_ID, type Logger } from '@agentidp/shared';
+import { LOGGER, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
+import { DomainError, PLATFORM_ORGANIZATION_ID, type KeyValueStore, type Logger } from '@agentidp/shared';
 import { AuthEventsRepository } from '../common/events.repository';
+import type { AuthConfig } from '../config';
 import { RegistryClient, type ClientAuthentication } from './registry.client';
+import { VerifiedClientCache } from './verified-client-cache';
 
 /** A client that proved its secret. */
 export type AuthenticatedClient = Extract<ClientAuthentication, { valid: true }>;
@@ -27,20 +29,25 @@ const MAX_CLIENT_SECRET_LENGTH = 512;
 
 /**
  * Client authentication for every OAuth endpoint auth serves: the registry checks the secret
- * (VerifyClientSecret), and every failure is logged and audited as `auth.failed`, in the client's
+ * (VerifyClientSecret) unless the same secret was accepted within the last few seconds and nothing
+ * has revoked it since ({@link VerifiedClientCache}); every failure is logged and audited as `auth.failed`, in the client's
  * organization when the client is known, else under the platform organization id (nil UUID) so
  * that guesses at unknown client ids are on record too. The secret itself is never recorded.
  */
 @Injectable()
 export class ClientAuthenticator {
   private readonly logger: Logger;
+  private readonly verified: VerifiedClientCache;
 
   constructor(
     private readonly registry: RegistryClient,
     private readonly events: AuthEventsRepository,
     @Inject(LOGGER) logger: Logger,
+    @Inject(STORE) store: KeyValueStore,
+    @Inject(SERVICE_CONFIG) config: AuthConfig,
   ) {
     this.logger = logger.child({ context: ClientAuthenticator.name });
+    this.verified = new VerifiedClientCache(store, config.verifiedClientCacheMs);
   }
 
   /** The authenticated client, or undefined after the failure has been logged and audited. */
@@ -48,11 +55,17 @@ export class ClientAuthenticator {
     presented: PresentedClient,
     endpoint: ClientAuthEndpoint,
   ): Promise<AuthenticatedClient | undefined> {
-    const result: ClientAuthentication =
+    const malformed =
       presented.clientId.length > MAX_CLIENT_ID_LENGTH ||
-      presented.clientSecret.length > MAX_CLIENT_SECRET_LENGTH
-        ? { valid: false, reason: 'malformed_credentials' }
-        : await this.registry.verifyClientSecret(presented.clientId, presented.clientSecret);
+      presented.clientSecret.length > MAX_CLIENT_SECRET_LENGTH;
+    if (!malformed) {
+      const recent = await this.verified.lookup(presented.clientId, presented.clientSecret);
+      if (recent) return recent;
+    }
+    const verifiedAt = Date.now();
+    const result: ClientAuthentication = malformed
+      ? { valid: false, reason: 'malformed_credentials' }
+      : await this.registry.verifyClientSecret(presented.clientId, presented.clientSecret);
     if (result.valid) {
       if (!result.organizationId || !result.agentId || !result.clientId) {
         // A token without a tenant would be worse than no token.
@@ -60,6 +73,7 @@ export class ClientAuthenticator {
           cause: new Error('registry confirmed a client without organization, agent or client id'),
         });
       }
+      this.verified.remember(presented.clientSecret, result, verifiedAt);
       return result;
     }
 

@@ -5,7 +5,7 @@ import {
   RegistryServiceClient,
   type VerifyClientSecretResponse,
 } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
-import { callUnary, CHANNEL_OPTIONS, DomainError, INSECURE } from '@agentidp/shared';
+import { callUnary, CHANNEL_OPTIONS, DomainError, fromTimestamp, INSECURE } from '@agentidp/shared';
 
 /**
  * Deadline of VerifyClientSecret. Shorter than the gateway's deadline on IssueToken (3 s), so a
@@ -26,6 +26,8 @@ export type ClientAuthentication =
       /** The agent's own fields, for id_token claims. */
       agentType: string;
       did: string;
+      /** When the credential stops working (expiry, end of a rotation grace), ms; unset: not scheduled. */
+      validUntil?: number;
     }
   | {
       valid: false;
@@ -114,5 +116,6 @@ function toAuthentication(response: VerifyClientSecretResponse): ClientAuthentic
     scopes: response.scopes,
     agentType: response.agentType,
     did: response.did,
+    validUntil: fromTimestamp(response.validUntil)?.getTime(),
   };
 }

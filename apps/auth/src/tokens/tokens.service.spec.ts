@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, type KeyLike } from 'jose';
-import { DomainError, tokenIdTime, type Logger, type NewOutboxEvent } from '@agentidp/shared';
+import { DomainError, MemoryStore, tokenIdTime, type Logger, type NewOutboxEvent } from '@agentidp/shared';
 import type { Clock } from '../common/clock';
 import type { AuthEventsRepository } from '../common/events.repository';
 import type { AuthConfig } from '../config';
@@ -15,6 +15,7 @@ const NOW = Date.parse('2026-11-23T12:00:00.250Z');
 const config = {
   name: 'auth',
   token: { issuer: 'https://idp.example.test', audience: 'agentidp-api', accessTokenTtlSeconds: 600 },
+  verifiedClientCacheMs: 0, // every request asks the (mocked) registry; the cache has its own spec
 } as AuthConfig;
 
 const valid: Extract<ClientAuthentication, { valid: true }> = {
@@ -63,6 +64,8 @@ describe(TokensService.name, () => {
       { verifyClientSecret } as unknown as RegistryClient,
       events,
       logger,
+      new MemoryStore(),
+      config,
     );
     const consume = jest.fn(async (_org: string, _now: Date) => quotaAnswer);
     const quota = { consume } as unknown as TokenQuota;

@@ -51,4 +51,7 @@ export const agentSummaryQuery = z.strictObject({
     .optional(),
 });
 
+/** The agent cards: a list like the others (`limit`, `cursor`). */
+export const agentCardsQuery = z.strictObject({ ...pageQuery });
+
 export const noQuery = z.strictObject({});

@@ -48,6 +48,26 @@ export function agent(a: Agent | undefined) {
   };
 }
 
+/**
+ * An AGNTCY-style agent card (api.md): the DID is the card's id, the email its name, and the
+ * identity block says who vouches for the agent (organization) and where it runs.
+ */
+export function agentCard(a: Agent) {
+  return {
+    id: a.did,
+    name: a.email,
+    version: a.version,
+    capabilities: a.capabilities,
+    did: a.did,
+    identity: {
+      agent_id: a.agentId,
+      organization_id: a.organizationId,
+      did: a.did,
+      deployment_env: a.deploymentEnv,
+    },
+  };
+}
+
 export function credential(c: Credential | undefined) {
   return {
     credential_id: c?.credentialId ?? '',

@@ -10,6 +10,8 @@ import {
   type DecommissionAgentResponse,
   type GetAgentRequest,
   type GetAgentResponse,
+  type ListAgentCardsRequest,
+  type ListAgentCardsResponse,
   type ListAgentsRequest,
   type ListAgentsResponse,
   type RegistryServiceController,
@@ -19,11 +21,17 @@ import {
 import { toTimestamp } from '@agentidp/shared';
 import { requireTenant } from '../common/tenant';
 import { AgentsService } from './agents.service';
-import type { AgentRecord } from './agents.types';
+import type { AgentPage, AgentRecord } from './agents.types';
 import { encodeCursor } from './cursor';
 
 type AgentRpcs =
-  'createAgent' | 'listAgents' | 'getAgent' | 'updateAgent' | 'decommissionAgent' | 'countAgents';
+  | 'createAgent'
+  | 'listAgents'
+  | 'listAgentCards'
+  | 'getAgent'
+  | 'updateAgent'
+  | 'decommissionAgent'
+  | 'countAgents';
 
 /**
  * The agent RPCs of agentid.registry.v1.RegistryService: proto ↔ domain and the caller's tenant,
@@ -58,10 +66,12 @@ export class AgentsGrpcController implements Pick<RegistryServiceController, Age
       owner: request.owner,
       deploymentEnv: request.deploymentEnv,
     });
-    return {
-      agents: page.agents.map(toProtoAgent),
-      nextCursor: page.next ? encodeCursor(page.next) : '',
-    };
+    return toProtoPage(page);
+  }
+
+  @GrpcMethod(REGISTRY_SERVICE_NAME, 'listAgentCards')
+  async listAgentCards(request: ListAgentCardsRequest): Promise<ListAgentCardsResponse> {
+    return toProtoPage(await this.agents.listCards(requireTenant(), request));
   }
 
   @GrpcMethod(REGISTRY_SERVICE_NAME, 'countAgents')
@@ -93,6 +103,10 @@ export class AgentsGrpcController implements Pick<RegistryServiceController, Age
   async decommissionAgent(request: DecommissionAgentRequest): Promise<DecommissionAgentResponse> {
     return { agent: toProtoAgent(await this.agents.decommission(requireTenant(), request.agentId)) };
   }
+}
+
+function toProtoPage(page: AgentPage): ListAgentsResponse {
+  return { agents: page.agents.map(toProtoAgent), nextCursor: page.next ? encodeCursor(page.next) : '' };
 }
 
 export function toProtoAgent(agent: AgentRecord): Agent {

@@ -116,6 +116,17 @@ export class AgentsService {
     return { agents, next: more ? { createdAt: last.createdAt, agentId: last.agentId } : undefined };
   }
 
+  /**
+   * One page of the organization's ACTIVE agents, newest first: the agent cards. Gated by
+   * COMPLIANCE_ENABLED like audit's report, with the same answer when off (not_found → 404).
+   */
+  async listCards(tenant: Tenant, input: Pick<ListAgentsInput, 'limit' | 'cursor'>): Promise<AgentPage> {
+    if (!this.config.complianceEnabled) {
+      throw new DomainError('not_found', 'Compliance reporting is not enabled on this instance');
+    }
+    return this.list(tenant, { ...input, status: 'active', agentType: '', owner: '', deploymentEnv: '' });
+  }
+
   async get(tenant: Tenant, agentId: string): Promise<AgentRecord> {
     const id = parseAgentId(agentId);
     const agent = await this.agents.find(tenant.organizationId, id);

@@ -14,7 +14,7 @@ import {
   type VerifyClientSecretRequest,
   type VerifyClientSecretResponse,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
-import { fromTimestamp } from '@agentidp/shared';
+import { fromTimestamp, toTimestamp } from '@agentidp/shared';
 import { requireTenant } from '../common/tenant';
 import { toProtoCredential, toProtoIssuedCredential } from './credentials.mapping';
 import { CredentialsService } from './credentials.service';
@@ -77,6 +77,7 @@ export class CredentialsGrpcController implements Pick<RegistryServiceController
       scopes: result.scopes,
       agentType: result.agentType ?? '',
       did: result.did ?? '',
+      validUntil: result.validUntil ? toTimestamp(result.validUntil) : null,
     };
   }
 }

@@ -80,7 +80,7 @@ describe(`${CredentialsService.name}.verify`, () => {
     });
   });
 
-  it('accepts a credential in its rotation grace period, with the scopes the agent still has', async () => {
+  it('accepts a credential in its rotation grace period, with the scopes the agent still has, valid until the grace ends', async () => {
     const { sut } = setup(row({ revokedAt: new Date(NOW + 60_000), agentCapabilities: ['documents:read'] }));
     await expect(sut.verify('agidp_client', 's')).resolves.toEqual({
       valid: true,
@@ -91,6 +91,16 @@ describe(`${CredentialsService.name}.verify`, () => {
       scopes: ['documents:read', 'openid', 'audit:read'],
       agentType: 'screener',
       did: 'did:web:localhost%3A3000:agents:agent-1',
+      validUntil: new Date(NOW + 60_000),
     });
+  });
+
+  it('reports the earlier of expiry and end of grace as validUntil, and none when neither is set', async () => {
+    const both = setup(row({ revokedAt: new Date(NOW + 60_000), expiresAt: new Date(NOW + 30_000) }));
+    expect((await both.sut.verify('agidp_client', 's')).validUntil).toEqual(new Date(NOW + 30_000));
+    const neither = setup(row({ revokedAt: null, expiresAt: null }));
+    const result = await neither.sut.verify('agidp_client', 's');
+    expect(result.valid).toBe(true);
+    expect(result.validUntil).toBeUndefined();
   });
 });

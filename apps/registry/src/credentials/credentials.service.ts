@@ -235,7 +235,9 @@ export class CredentialsService {
     const scopes = row.scopes.filter(
       (scope) => isManagementScope(scope) || scope === OPENID_SCOPE || capabilities.has(scope),
     );
-    return { valid: true, ...ids, scopes, agentType: row.agentType, did: row.did };
+    const ends = [row.revokedAt, row.expiresAt].filter((d): d is Date => d !== null);
+    const validUntil = ends.length > 0 ? new Date(Math.min(...ends.map((d) => d.getTime()))) : undefined;
+    return { valid: true, ...ids, scopes, agentType: row.agentType, did: row.did, validUntil };
   }
 
   /** The agent, locked, if it may get credentials: it must exist in the organization and be active. */

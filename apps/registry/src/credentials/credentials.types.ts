@@ -63,4 +63,6 @@ export interface VerifyResult {
   scopes: string[];
   agentType?: string;
   did?: string;
+  /** Only on success: when the credential stops working (expiry or end of a rotation grace), if ever. */
+  validUntil?: Date;
 }

@@ -1,0 +1,5 @@
+import { stopE2eStack } from './stack';
+
+export default async function globalTeardown(): Promise<void> {
+  await stopE2eStack();
+}
