@@ -5,6 +5,21 @@ export interface BenchConfig extends LoadOptions {
   redisUrl: string;
   /** BENCH_PROFILE=<dir>: every stack process writes a V8 CPU profile there on exit. */
   profileDir?: string;
+  /** BENCH_SCALE=<agents>: run the scale check (scale.ts) instead of the main scenarios. */
+  scale?: ScaleSettings;
+}
+
+export interface ScaleSettings {
+  /** Agents in the bench organization for the second measurement (BENCH_SCALE). */
+  agents: number;
+  /** Agents for the first measurement (BENCH_SCALE_BASELINE, default 1,000). */
+  baseline: number;
+  /** Measured runs per scenario, the best (highest req/s) kept: BENCH_SCALE_ROUNDS, default 3. */
+  rounds: number;
+  /** BENCH_KEEP_DATABASE=1: leave the seeded database for inspection instead of dropping it. */
+  keepDatabase: boolean;
+  /** The command as run, with the settings that shape the figures (for the report). */
+  command: string;
 }
 
 /** The bench's settings, read once (see main.ts for their meaning). */
@@ -14,13 +29,54 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
     if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number`);
     return value;
   };
+  const scale = env.BENCH_SCALE ? loadScaleSettings(env, num) : undefined;
   return {
-    databaseUrl: env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agentidp_bench',
+    // The scale check has its own database (≈ 1 GB at 1M agents), so it never drops the main one.
+    databaseUrl:
+      env.BENCH_DATABASE_URL ??
+      `postgres://postgres@127.0.0.1:5432/${scale ? 'agentidp_scale' : 'agentidp_bench'}`,
     redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/9',
     durationSeconds: num('BENCH_DURATION', 15),
     warmupSeconds: num('BENCH_WARMUP', 5),
     connections: num('BENCH_CONNECTIONS', 50),
     profileDir: env.BENCH_PROFILE,
+    scale,
+  };
+}
+
+function loadScaleSettings(
+  env: NodeJS.ProcessEnv,
+  num: (name: string, fallback: number) => number,
+): ScaleSettings {
+  const agents = num('BENCH_SCALE', 0);
+  const baseline = num('BENCH_SCALE_BASELINE', 1000);
+  const rounds = num('BENCH_SCALE_ROUNDS', 3);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error('BENCH_SCALE_ROUNDS must be a positive integer');
+  if (
+    !Number.isSafeInteger(agents) ||
+    !Number.isSafeInteger(baseline) ||
+    baseline < 10 ||
+    agents <= baseline
+  ) {
+    throw new Error('BENCH_SCALE must be an integer above BENCH_SCALE_BASELINE (default 1000, at least 10)');
+  }
+  const knobs = [
+    'BENCH_SCALE',
+    'BENCH_SCALE_BASELINE',
+    'BENCH_SCALE_ROUNDS',
+    'BENCH_CONNECTIONS',
+    'BENCH_WARMUP',
+    'BENCH_DURATION',
+  ]
+    .filter((name) => env[name] !== undefined)
+    .map((name) => `${name}=${env[name] ?? ''}`);
+  return {
+    agents,
+    baseline,
+    rounds,
+    keepDatabase: env.BENCH_KEEP_DATABASE === '1',
+    command: [...knobs, 'pnpm bench'].join(' '),
   };
 }
 

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import type { CpuMeter } from './cpu.js';
 
 export interface Scenario {
   name: string;
@@ -16,6 +17,10 @@ export interface LoadResult {
   /** Non-2xx responses plus connection errors and timeouts. */
   failures: number;
   total: number;
+  /** CPU (user + system) the system under test spent per request, ms; see CpuMeter. */
+  cpuMsPerRequest?: number;
+  /** The same, split by process name (gateway, auth, registry, …, postgres, redis). */
+  cpuMsPerRequestByProcess?: Record<string, number>;
 }
 
 export interface LoadOptions {
@@ -36,9 +41,16 @@ function run(scenario: Scenario, connections: number, duration: number): Promise
 }
 
 /** A warm-up whose numbers are thrown away (JIT, pools, caches), then the measured run. */
-export async function measure(scenario: Scenario, options: LoadOptions): Promise<LoadResult> {
+export async function measure(
+  scenario: Scenario,
+  options: LoadOptions,
+  meter?: CpuMeter,
+): Promise<LoadResult> {
   if (options.warmupSeconds > 0) await run(scenario, options.connections, options.warmupSeconds);
+  const cpuUsed = await meter?.start();
   const result = await run(scenario, options.connections, options.durationSeconds);
+  const cpu = cpuUsed?.();
+  const total = result.requests.total;
   return {
     name: scenario.name,
     requestsPerSecond: result.requests.average,
@@ -46,5 +58,13 @@ export async function measure(scenario: Scenario, options: LoadOptions): Promise
     p99: result.latency.p99,
     failures: result.non2xx + result.errors + result.timeouts,
     total: result.requests.total,
+    ...(cpu && total > 0
+      ? {
+          cpuMsPerRequest: cpu.totalMs / total,
+          cpuMsPerRequestByProcess: Object.fromEntries(
+            [...cpu.byName].map(([name, ms]) => [name, ms / total]),
+          ),
+        }
+      : {}),
   };
 }

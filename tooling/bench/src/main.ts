@@ -14,9 +14,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as prettier from 'prettier';
 import { loadBenchConfig } from './config.js';
+import { CpuMeter, postgresBackends, redisServer } from './cpu.js';
 import { grantEnterprise } from './operator.js';
 import { measure, type LoadOptions, type LoadResult, type Scenario } from './load.js';
 import { PEER_CLIENT } from './peer-config.js';
+import { runScale } from './scale.js';
 import { freePort, REPO_ROOT, startNode, stopAll, waitUntil, type Proc } from './processes.js';
 import { createFixture } from './setup.js';
 import { startBenchStack } from './stack.js';
@@ -39,17 +41,46 @@ async function startPeer(): Promise<{ proc: Proc; base: string }> {
 
 function table(results: LoadResult[], peer: LoadResult | undefined): string {
   const lines = [
-    '| Scenario | req/s | p50 ms | p99 ms | non-2xx + errors | requests | ratio to peer |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| Scenario | req/s | p50 ms | p99 ms | non-2xx + errors | requests | CPU ms/req | ratio to peer |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of results) {
     const ratio =
       peer && r.name.startsWith('POST /oauth2/token')
         ? (r.requestsPerSecond / peer.requestsPerSecond).toFixed(2)
         : '';
+    const cpu = r.cpuMsPerRequest === undefined ? '' : r.cpuMsPerRequest.toFixed(2);
     lines.push(
-      `| ${r.name} | ${Math.round(r.requestsPerSecond)} | ${r.p50} | ${r.p99} | ${r.failures} | ${r.total} | ${ratio} |`,
+      `| ${r.name} | ${Math.round(r.requestsPerSecond)} | ${r.p50} | ${r.p99} | ${r.failures} | ${r.total} | ${cpu} | ${ratio} |`,
     );
+  }
+  return lines.join('\n');
+}
+
+const PROCESS_ORDER = [
+  'gateway',
+  'auth',
+  'registry',
+  'audit',
+  'billing',
+  'postgres',
+  'redis',
+  'oidc-provider',
+];
+
+/** Where each scenario's CPU went: ms per request by process. */
+function cpuTable(results: LoadResult[]): string {
+  const names = PROCESS_ORDER.filter((name) =>
+    results.some((r) => (r.cpuMsPerRequestByProcess?.[name] ?? 0) > 0),
+  );
+  const lines = [
+    `| CPU ms per request | ${names.join(' | ')} | total |`,
+    `| --- | ${names.map(() => '---:').join(' | ')} | ---: |`,
+  ];
+  for (const r of results) {
+    if (!r.cpuMsPerRequestByProcess || r.cpuMsPerRequest === undefined) continue;
+    const split = names.map((name) => (r.cpuMsPerRequestByProcess?.[name] ?? 0).toFixed(2));
+    lines.push(`| ${r.name} | ${split.join(' | ')} | ${r.cpuMsPerRequest.toFixed(2)} |`);
   }
   return lines.join('\n');
 }
@@ -79,6 +110,8 @@ async function writeReport(markdownTable: string, options: LoadOptions): Promise
 
 async function main(): Promise<void> {
   const options = loadBenchConfig(process.env);
+  // BENCH_SCALE=<agents>: the 1k → 1M agents scale check instead (scale.ts).
+  if (options.scale) return runScale(options, options.scale);
   const procs: Proc[] = [];
   let closeStack: (() => Promise<void>) | undefined;
   const stop = async () => {
@@ -131,10 +164,15 @@ async function main(): Promise<void> {
         }).toString(),
       });
     }
+    const stackMeter = new CpuMeter(async () => [
+      ...stack.procs.flatMap((p) => (p.child.pid === undefined ? [] : [{ name: p.name, pid: p.child.pid }])),
+      ...(await postgresBackends(stack.databaseUrl)),
+      ...redisServer(options.redisUrl),
+    ]);
     const results: LoadResult[] = [];
     for (const scenario of scenarios) {
       process.stdout.write(`bench: ${scenario.name} …\n`);
-      results.push(await measure(scenario, options));
+      results.push(await measure(scenario, options, stackMeter));
     }
 
     const peer = await startPeer();
@@ -154,9 +192,12 @@ async function main(): Promise<void> {
         }).toString(),
       },
       options,
+      new CpuMeter(async () =>
+        peer.proc.child.pid === undefined ? [] : [{ name: 'oidc-provider', pid: peer.proc.child.pid }],
+      ),
     );
     const all = [...results, peerResult];
-    const markdown = table(all, peerResult);
+    const markdown = `${table(all, peerResult)}\n\n${cpuTable(all)}`;
     process.stdout.write(`\n${markdown}\n\n`);
     await writeReport(markdown, options);
     process.stdout.write('bench: written to docs/benchmarks.md\n');

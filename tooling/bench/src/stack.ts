@@ -55,6 +55,7 @@ export async function startBenchStack(options: {
     AUTH_GRPC_PORT: String(await freePort()),
     AUDIT_GRPC_PORT: String(await freePort()),
     BILLING_GRPC_PORT: String(await freePort()),
+    AUDIT_METRICS_PORT: String(await freePort()),
     ISSUER_URL: `http://127.0.0.1:${gatewayPort}`,
     SECRET_PEPPER: randomBytes(32).toString('base64'),
     KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
