@@ -272,6 +272,21 @@ describe('OutboxRelay', () => {
     expect(sink.delivered.map((e) => e.eventId)).toEqual(ids);
   });
 
+  it('lingers after a notify(), so commits that follow within lingerMs travel in the same batch', async () => {
+    const sink = recordingSink();
+    const r = relay({ sink: sink.sink, pollIntervalMs: 60_000, lingerMs: 300 });
+    r.start();
+    await sleep(50); // first (empty) poll done; now asleep
+    const first = await writeEvents(1);
+    r.notify();
+    await sleep(50); // the relay is lingering
+    const more = await writeEvents(2);
+    r.notify();
+    await waitFor(() => sink.delivered.length === 3, { timeoutMs: 3_000 });
+    expect(sink.batches).toHaveLength(1);
+    expect(sink.delivered.map((e) => e.eventId)).toEqual([...first, ...more]);
+  });
+
   it('keeps a notify() that arrives while a batch is in flight, and stop() does not wait out the poll', async () => {
     let release: () => void = () => undefined;
     const firstBatchHeld = new Promise<void>((resolve) => (release = resolve));
