@@ -7,6 +7,11 @@ export interface Scenario {
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * Request paths taken in turn (across all connections) instead of the url's, so the rows read
+   * are spread over a sample rather than one hot row.
+   */
+  paths?: string[];
 }
 
 export interface LoadResult {
@@ -30,6 +35,8 @@ export interface LoadOptions {
 }
 
 function run(scenario: Scenario, connections: number, duration: number): Promise<autocannon.Result> {
+  const { paths } = scenario;
+  let next = 0;
   return autocannon({
     url: scenario.url,
     method: scenario.method,
@@ -37,6 +44,18 @@ function run(scenario: Scenario, connections: number, duration: number): Promise
     body: scenario.body,
     connections,
     duration,
+    ...(paths && paths.length > 0
+      ? {
+          requests: [
+            {
+              setupRequest: (request) => {
+                next = (next + 1) % paths.length;
+                return { ...request, path: paths[next] };
+              },
+            },
+          ],
+        }
+      : {}),
   });
 }
 

@@ -23,7 +23,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import * as prettier from 'prettier';
 import type { BenchConfig, ScaleSettings } from './config.js';
@@ -32,7 +31,7 @@ import { grantEnterprise } from './operator.js';
 import { REPO_ROOT } from './processes.js';
 import { seedAgents, type SeedResult } from './seed-agents.js';
 import { createFixture, type BenchFixture } from './setup.js';
-import { startBenchStack, type BenchStack } from './stack.js';
+import { dropDatabase, startBenchStack, type BenchStack } from './stack.js';
 
 const PAGE_SIZE = 50;
 const SAMPLE_SIZE = 10_000;
@@ -215,16 +214,16 @@ async function runPhase(context: Context, agents: number): Promise<Phase> {
     method: 'GET',
     headers: bearer,
   };
-  const runs: [Scenario, (options: LoadOptions) => Promise<LoadResult>][] = [
-    [tokenScenario, (options) => measure(tokenScenario, options)],
-    [get, (options) => measureRotating(get, getPaths, options)],
-    [firstPage, (options) => measure(firstPage, options)],
-    [afterCursor, (options) => measureRotating(afterCursor, cursorPaths, options)],
+  const scenarios: Scenario[] = [
+    tokenScenario,
+    { ...get, paths: getPaths },
+    firstPage,
+    { ...afterCursor, paths: cursorPaths },
   ];
   const results: LoadResult[] = [];
-  for (const [scenario, once] of runs) {
+  for (const scenario of scenarios) {
     process.stdout.write(`bench: ${scenario.name} (${formatCount(total)} agents) …\n`);
-    results.push(await bestOf(rounds, config, once));
+    results.push(await bestOf(rounds, config, (options) => measure(scenario, options)));
   }
   return { agents: total, seed, results, plans };
 }
@@ -268,44 +267,6 @@ async function bestOf(
     if (!best || result.requestsPerSecond > best.requestsPerSecond) best = result;
   }
   return best!;
-}
-
-/**
- * As load.ts `measure` (warm-up thrown away, then the measured run), but every request takes the
- * next of `paths`, across all connections: the rows read are spread over the whole sample.
- */
-async function measureRotating(
-  scenario: Scenario,
-  paths: string[],
-  options: LoadOptions,
-): Promise<LoadResult> {
-  let next = 0;
-  const run = (duration: number) =>
-    autocannon({
-      url: scenario.url,
-      method: scenario.method,
-      headers: scenario.headers,
-      connections: options.connections,
-      duration,
-      requests: [
-        {
-          setupRequest: (request) => {
-            next = (next + 1) % paths.length;
-            return { ...request, path: paths[next] };
-          },
-        },
-      ],
-    });
-  if (options.warmupSeconds > 0) await run(options.warmupSeconds);
-  const result = await run(options.durationSeconds);
-  return {
-    name: scenario.name,
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    failures: result.non2xx + result.errors + result.timeouts,
-    total: result.requests.total,
-  };
 }
 
 interface PlanNode {
@@ -492,18 +453,4 @@ async function writeReport(
     : `${current.trimEnd()}\n\n## Scale check (1M agents)\n\n${section}\n`;
   const style = (await prettier.resolveConfig(file)) ?? {};
   fs.writeFileSync(file, await prettier.format(next, { ...style, filepath: file }));
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name ${name}`);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }

@@ -13,21 +13,29 @@ export interface BenchStack {
 
 const SERVICES = ['audit', 'registry', 'auth', 'billing'] as const;
 
-/** Drops and creates the bench database so every run starts from the same empty state. */
-async function freshDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = target.pathname.slice(1);
+/** Runs statements about the database named in `url` from the server's `postgres` database. */
+async function onServer(url: string, statements: (name: string) => string[]): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name ${name}`);
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${name}`);
+    for (const statement of statements(name)) await client.query(statement);
   } finally {
     await client.end();
   }
+}
+
+/** Drops the bench database (the scale check's, after its run). */
+export function dropDatabase(url: string): Promise<void> {
+  return onServer(url, (name) => [`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
+}
+
+/** Drops and creates the bench database so every run starts from the same empty state. */
+function freshDatabase(url: string): Promise<void> {
+  return onServer(url, (name) => [`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `CREATE DATABASE ${name}`]);
 }
 
 /**
