@@ -1,12 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import {
-  REVOCATION_PREFIX,
-  REVOCATION_PUBLISHERS,
-  REVOCATION_READY,
-  revocationReadyKey,
-  type KeyValueStore,
-} from '@agentidp/shared';
+import { credentialCheckKeys, credentialRevocationState, type KeyValueStore } from '@agentidp/shared';
 import type { AuthenticatedClient } from './client-authenticator';
 
 /** Entries at most: a bounded amount of memory whatever the number of clients. */
@@ -68,20 +62,12 @@ export class VerifiedClientCache {
     }
     let values: (string | null)[];
     try {
-      values = await this.store.mget([
-        REVOCATION_PREFIX.client + client.clientId,
-        REVOCATION_PREFIX.agent + client.agentId,
-        ...REVOCATION_PUBLISHERS.map(revocationReadyKey),
-      ]);
+      values = await this.store.mget(credentialCheckKeys(client));
     } catch {
       return undefined; // the registry decides without the store
     }
-    const [revokedClientAt, revokedAgentAt, ...sentinels] = values;
-    const revoked =
-      (revokedClientAt != null && now >= Number(revokedClientAt)) ||
-      (revokedAgentAt != null && entry.verifiedAt <= Number(revokedAgentAt));
-    const complete = sentinels.every((value) => value?.startsWith(REVOCATION_READY) === true);
-    if (revoked || !complete) {
+    // Revoked since the registry verified the secret, or the store lost its revocations: ask it again.
+    if (credentialRevocationState(values, entry.verifiedAt, now) !== 'active') {
       this.entries.delete(digest);
       return undefined;
     }

@@ -1,4 +1,12 @@
-import { isRevoked, newTokenId, revocationKeys, revocationTtlMs, tokenIdTime } from './revocation';
+import {
+  credentialCheckKeys,
+  credentialRevocationState,
+  isRevoked,
+  newTokenId,
+  revocationKeys,
+  revocationTtlMs,
+  tokenIdTime,
+} from './revocation';
 
 describe('revocation', () => {
   const now = Date.parse('2026-11-23T12:00:00.000Z');
@@ -42,5 +50,35 @@ describe('revocation', () => {
   it('keys outlive every token they concern', () => {
     expect(revocationTtlMs(3600)).toBeGreaterThan(3_600_000);
     expect(revocationTtlMs(3600, 5_000)).toBe(revocationTtlMs(3600) + 5_000);
+  });
+});
+
+describe('credentialRevocationState (a credential checked without a token)', () => {
+  const credential = { clientId: 'c1', agentId: 'a1' };
+  const ready = ['ready:1', 'ready:1'];
+  const since = 1_000_000;
+
+  it('reads the client and agent keys, then the sentinels', () => {
+    expect(credentialCheckKeys(credential)).toEqual([
+      'rev:client:c1',
+      'rev:agent:a1',
+      'rev:ready:registry',
+      'rev:ready:auth',
+    ]);
+  });
+
+  it('applies the same rules as to a token issued at `since`', () => {
+    expect(credentialRevocationState([null, null, ...ready], since, since + 1)).toBe('active');
+    expect(credentialRevocationState([String(since + 10), null, ...ready], since, since + 9)).toBe('active');
+    expect(credentialRevocationState([String(since + 10), null, ...ready], since, since + 10)).toBe(
+      'revoked',
+    );
+    expect(credentialRevocationState([null, String(since), ...ready], since, since + 1)).toBe('revoked');
+    expect(credentialRevocationState([null, String(since - 1), ...ready], since, since + 1)).toBe('active');
+  });
+
+  it('is unknown while a publisher has not re-warmed', () => {
+    expect(credentialRevocationState([null, null, 'ready:1', null], since, since)).toBe('unknown');
+    expect(credentialRevocationState([null, null, 'ready:1', 'pending:1:x'], since, since)).toBe('unknown');
   });
 });

@@ -71,11 +71,47 @@ export function revocationState(
   now: number = Date.now(),
 ): RevocationState {
   if (isRevoked(values.slice(0, 3), token, now)) return 'revoked';
-  const sentinels = values.slice(3);
-  const complete =
+  return publishersReady(values.slice(3)) ? 'active' : 'unknown';
+}
+
+/** A credential and its agent: what is checked when there is no token (auth's verified-client cache). */
+export interface CredentialIdentity {
+  clientId: string;
+  agentId: string;
+}
+
+/**
+ * The keys of {@link credentialRevocationState}, for ONE `mget`: the client's and the agent's
+ * revocation keys followed by the readiness sentinel of each publisher.
+ */
+export function credentialCheckKeys(credential: CredentialIdentity): string[] {
+  return [
+    `${REVOCATION_PREFIX.client}${credential.clientId}`,
+    `${REVOCATION_PREFIX.agent}${credential.agentId}`,
+    ...REVOCATION_PUBLISHERS.map(revocationReadyKey),
+  ];
+}
+
+/**
+ * Whether a credential still stands for what was established with it at `since` (ms), e.g. its
+ * secret verified then: decided from the values of {@link credentialCheckKeys} (same order), by
+ * the same rules as a token issued at `since`.
+ */
+export function credentialRevocationState(
+  values: readonly (string | null)[],
+  since: number,
+  now: number = Date.now(),
+): RevocationState {
+  if (isCredentialRevoked(values.slice(0, 2), since, now)) return 'revoked';
+  return publishersReady(values.slice(2)) ? 'active' : 'unknown';
+}
+
+/** Every publisher's sentinel says ready: the store's projection of the revocations is complete. */
+function publishersReady(sentinels: readonly (string | null)[]): boolean {
+  return (
     sentinels.length === REVOCATION_PUBLISHERS.length &&
-    sentinels.every((value) => typeof value === 'string' && value.startsWith(REVOCATION_READY));
-  return complete ? 'active' : 'unknown';
+    sentinels.every((value) => typeof value === 'string' && value.startsWith(REVOCATION_READY))
+  );
 }
 
 /** A new token id that also records when it was made (ms). */
@@ -101,13 +137,19 @@ export function isRevoked(
   token: TokenIdentity,
   now: number = Date.now(),
 ): boolean {
-  const [jti, client, agent] = values;
+  const [jti, client = null, agent = null] = values;
   if (jti !== null && jti !== undefined) return true;
+  return isCredentialRevoked([client, agent], tokenIdTime(token.jti) ?? Number.NEGATIVE_INFINITY, now);
+}
+
+/**
+ * The client's revocation applies from its stored time on; the agent's to whatever was issued
+ * (or verified) at or before its stored time, so a reactivated agent's later tokens stand.
+ */
+function isCredentialRevoked(values: readonly (string | null)[], issuedAt: number, now: number): boolean {
+  const [client, agent] = values;
   if (client !== null && client !== undefined && now >= Number(client)) return true;
-  if (agent !== null && agent !== undefined) {
-    const issuedAt = tokenIdTime(token.jti) ?? Number.NEGATIVE_INFINITY;
-    if (issuedAt <= Number(agent)) return true;
-  }
+  if (agent !== null && agent !== undefined && issuedAt <= Number(agent)) return true;
   return false;
 }
 
