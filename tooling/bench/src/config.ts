@@ -79,6 +79,3 @@ function loadScaleSettings(
     command: [...knobs, 'pnpm bench'].join(' '),
   };
 }
-
-/** Child processes get only PATH from our environment, plus what the bench sets. */
-export const CHILD_BASE_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH };

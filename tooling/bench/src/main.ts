@@ -19,23 +19,22 @@ import { grantEnterprise } from './operator.js';
 import { measure, type LoadOptions, type LoadResult, type Scenario } from './load.js';
 import { PEER_CLIENT } from './peer-config.js';
 import { runScale } from './scale.js';
-import { freePort, REPO_ROOT, startNode, stopAll, waitUntil, type Proc } from './processes.js';
+import { REPO_ROOT, spawnNode, stopAll, type Spawned } from '@agentidp/launcher/testing';
+import { freePort, waitFor } from '@agentidp/shared/testing';
 import { createFixture } from './setup.js';
 import { startBenchStack } from './stack.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-async function startPeer(): Promise<{ proc: Proc; base: string }> {
+async function startPeer(): Promise<{ proc: Spawned; base: string }> {
   const port = await freePort();
-  const proc = startNode('oidc-provider', 'tooling/bench/dist/peer.js', { NODE_ENV: 'production' }, [
-    String(port),
-  ]);
+  const proc = spawnNode('tooling/bench/dist/peer.js', { NODE_ENV: 'production' }, [String(port)]);
   const base = `http://127.0.0.1:${port}`;
-  await waitUntil(
-    async () => (await fetch(`${base}/.well-known/openid-configuration`)).ok,
-    20_000,
-    'the peer',
-  );
+  await waitFor(async () => (await fetch(`${base}/.well-known/openid-configuration`)).ok, {
+    timeoutMs: 20_000,
+    intervalMs: 200,
+    message: 'the peer',
+  });
   return { proc, base };
 }
 
@@ -112,7 +111,7 @@ async function main(): Promise<void> {
   const options = loadBenchConfig(process.env);
   // BENCH_SCALE=<agents>: the 1k → 1M agents scale check instead (scale.ts).
   if (options.scale) return runScale(options, options.scale);
-  const procs: Proc[] = [];
+  const procs: Spawned[] = [];
   let closeStack: (() => Promise<void>) | undefined;
   const stop = async () => {
     await closeStack?.();
@@ -165,7 +164,9 @@ async function main(): Promise<void> {
       });
     }
     const stackMeter = new CpuMeter(async () => [
-      ...stack.procs.flatMap((p) => (p.child.pid === undefined ? [] : [{ name: p.name, pid: p.child.pid }])),
+      ...[...stack.processes].flatMap(([name, p]) =>
+        p.child.pid === undefined ? [] : [{ name, pid: p.child.pid }],
+      ),
       ...(await postgresBackends(stack.databaseUrl)),
       ...redisServer(options.redisUrl),
     ]);

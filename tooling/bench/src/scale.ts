@@ -28,7 +28,7 @@ import * as prettier from 'prettier';
 import type { BenchConfig, ScaleSettings } from './config.js';
 import { measure, type LoadOptions, type LoadResult, type Scenario } from './load.js';
 import { grantEnterprise } from './operator.js';
-import { REPO_ROOT } from './processes.js';
+import { REPO_ROOT } from '@agentidp/launcher/testing';
 import { seedAgents, type SeedResult } from './seed-agents.js';
 import { createFixture, type BenchFixture } from './setup.js';
 import { dropDatabase, startBenchStack, type BenchStack } from './stack.js';

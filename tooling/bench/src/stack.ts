@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { freePort, startNode, stopAll, waitUntil, type Proc } from './processes.js';
+import { startProcessStack, type ServiceProcess, type Spawned } from '@agentidp/launcher/testing';
+import { freePort } from '@agentidp/shared/testing';
 
 export interface BenchStack {
   base: string;
-  procs: Proc[];
+  /** The services and the gateway, by name (for the CPU meter). */
+  processes: ReadonlyMap<ServiceProcess, Spawned>;
   databaseUrl: string;
   /** Where billing's gRPC listens (operator RPCs such as SetTierOverride). */
   billingTarget: string;
   close(): Promise<void>;
 }
-
-const SERVICES = ['audit', 'registry', 'auth', 'billing'] as const;
 
 /** Runs statements about the database named in `url` from the server's `postgres` database. */
 async function onServer(url: string, statements: (name: string) => string[]): Promise<void> {
@@ -51,7 +51,7 @@ export async function startBenchStack(options: {
 }): Promise<BenchStack> {
   await freshDatabase(options.databaseUrl);
   const gatewayPort = await freePort();
-  const env: NodeJS.ProcessEnv = {
+  const env: Record<string, string> = {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     DATABASE_URL: options.databaseUrl,
@@ -74,30 +74,12 @@ export async function startBenchStack(options: {
   };
   // CPU profiles of the services and the gateway (written when they exit), for finding costs.
   const nodeArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-  const procs: Proc[] = [];
-  const close = () => stopAll(procs);
-  try {
-    const migrate = startNode('migrate', 'apps/launcher/dist/migrate.js', env);
-    if ((await migrate.exited) !== 0) throw new Error(`migrate failed:\n${migrate.output()}`);
-    for (const name of SERVICES) procs.push(startNode(name, `apps/${name}/dist/main.js`, env, [], nodeArgs));
-    procs.push(startNode('gateway', 'apps/gateway/dist/main.js', env, [], nodeArgs));
-    const base = `http://127.0.0.1:${gatewayPort}`;
-    await waitUntil(
-      async () => (await fetch(`${base}/ready`)).status === 200,
-      60_000,
-      'the stack to be ready',
-    ).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${procs.map((p) => `--- ${p.name}\n${p.output()}`).join('\n')}`);
-    });
-    return {
-      base,
-      procs,
-      databaseUrl: options.databaseUrl,
-      billingTarget: `127.0.0.1:${env.BILLING_GRPC_PORT ?? ''}`,
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+  const stack = await startProcessStack(env, { nodeArgs });
+  return {
+    base: stack.base,
+    processes: stack.processes,
+    databaseUrl: options.databaseUrl,
+    billingTarget: `127.0.0.1:${env.BILLING_GRPC_PORT ?? ''}`,
+    close: stack.stop,
+  };
 }

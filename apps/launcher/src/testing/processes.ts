@@ -15,9 +15,12 @@ export interface Spawned {
   exited(ms: number): Promise<number | null>;
 }
 
-/** Runs a script (absolute, or relative to the repo root) with exactly `env` (+ PATH/HOME). */
-export function spawnNode(script: string, env: Env, args: string[] = []): Spawned {
-  const child = spawn(process.execPath, [path.resolve(REPO_ROOT, script), ...args], {
+/**
+ * Runs a script (absolute, or relative to the repo root) with exactly `env` (+ PATH/HOME);
+ * `nodeArgs` go to node itself (e.g. `--cpu-prof`).
+ */
+export function spawnNode(script: string, env: Env, args: string[] = [], nodeArgs: string[] = []): Spawned {
+  const child = spawn(process.execPath, [...nodeArgs, path.resolve(REPO_ROOT, script), ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -83,17 +86,18 @@ export interface ProcessStack {
  * The production shape, as compose and Helm run it: the one-shot migrate job, then each service
  * and the gateway as its own process (`apps/<name>/dist/main.js`, so build first), all with `env`
  * (which must name real Postgres and Redis). Resolves once `GET /ready` answers 200; on failure
- * everything started is stopped and the error carries the processes' output.
+ * everything started is stopped and the error carries the processes' output. `nodeArgs` go to the
+ * node of each service and the gateway (the bench's CPU profiles), not to the migrate job.
  */
 export async function startProcessStack(
   env: Env,
-  options: { readyTimeoutMs?: number } = {},
+  options: { readyTimeoutMs?: number; nodeArgs?: string[] } = {},
 ): Promise<ProcessStack> {
   const all: Spawned[] = [];
   const processes = new Map<ServiceProcess, Spawned>();
   const names: string[] = [];
-  const start = (name: string, script: string) => {
-    const p = spawnNode(script, env);
+  const start = (name: string, script: string, nodeArgs: string[] = []) => {
+    const p = spawnNode(script, env, [], nodeArgs);
     all.push(p);
     names.push(name);
     return p;
@@ -102,7 +106,8 @@ export async function startProcessStack(
   try {
     const code = await start('migrate', 'apps/launcher/dist/migrate.js').exited(60_000);
     if (code !== 0) throw new Error(`migrate exited with ${code}`);
-    for (const name of SERVICE_PROCESSES) processes.set(name, start(name, `apps/${name}/dist/main.js`));
+    for (const name of SERVICE_PROCESSES)
+      processes.set(name, start(name, `apps/${name}/dist/main.js`, options.nodeArgs));
     const base = `http://127.0.0.1:${env.PORT ?? ''}`;
     await waitFor(async () => (await getJson(`${base}/ready`)).status === 200, {
       timeoutMs: options.readyTimeoutMs ?? 60_000,
