@@ -1,6 +1,7 @@
 import { startService, type RunningService, type StartServiceOptions } from '@agentidp/nest-kit';
 import { registryService } from './service';
 
+export { encodeCursor as encodeAgentCursor } from './agents/cursor';
 export { loadRegistryConfig, type RegistryConfig } from './config';
 export { registryService };
 

@@ -29,6 +29,7 @@ import type { BenchConfig, ScaleSettings } from './config.js';
 import { measure, type LoadOptions, type LoadResult, type Scenario } from './load.js';
 import { grantEnterprise } from './operator.js';
 import { REPO_ROOT } from '@agentidp/launcher/testing';
+import { encodeAgentCursor } from '@agentidp/registry';
 import { seedAgents, type SeedResult } from './seed-agents.js';
 import { createFixture, type BenchFixture } from './setup.js';
 import { dropDatabase, startBenchStack, type BenchStack } from './stack.js';
@@ -178,7 +179,8 @@ async function runPhase(context: Context, agents: number): Promise<Phase> {
   const bearer = { authorization: `Bearer ${fixture.agentToken}` };
   const getPaths = sample.map((row) => `/api/v1/agents/${row.agent_id}`);
   const cursorPaths = sample.map(
-    (row) => `/api/v1/agents?limit=${PAGE_SIZE}&cursor=${agentCursor(row.created_at, row.agent_id)}`,
+    (row) =>
+      `/api/v1/agents?limit=${PAGE_SIZE}&cursor=${encodeAgentCursor({ createdAt: row.created_at, agentId: row.agent_id })}`,
   );
   await expectOk(stack.base + getPaths[0], bearer, (body) => body.agent_id === sample[0]?.agent_id);
   await expectOk(
@@ -234,11 +236,6 @@ async function countAgents(db: pg.Client, orgId: string): Promise<number> {
     [orgId],
   );
   return rows[0]?.n ?? 0;
-}
-
-/** The registry's list cursor (apps/registry/src/agents/cursor.ts) for the page after an agent. */
-function agentCursor(createdAt: Date, agentId: string): string {
-  return Buffer.from(`v1:${createdAt.getTime()}:${agentId}`).toString('base64url');
 }
 
 async function expectOk(
