@@ -8,7 +8,8 @@ import { killAll, spawnNode, type Spawned } from './process';
 
 const SERVICES = ['audit', 'registry', 'auth', 'billing'] as const;
 
-async function waitReady(base: string, timeoutMs: number): Promise<void> {
+/** Waits for /ready; on a timeout the error carries the processes' own output (why it never got there). */
+async function waitReady(base: string, timeoutMs: number, procs: Spawned[]): Promise<void> {
   await waitFor(
     async () => {
       try {
@@ -18,7 +19,12 @@ async function waitReady(base: string, timeoutMs: number): Promise<void> {
       }
     },
     { timeoutMs, intervalMs: 250 },
-  );
+  ).catch((error: unknown) => {
+    const output = procs.map(
+      (p) => `--- exit code ${String(p.child.exitCode)}\n${`${p.stdout()}${p.stderr()}`.slice(-3_000)}`,
+    );
+    throw new Error(`${String(error)}\n${output.join('\n')}`, { cause: error });
+  });
 }
 
 /** The built entry points as real processes: what `pnpm start`, compose and Helm run. */
@@ -47,7 +53,7 @@ describe('entry points as processes', () => {
       });
       processes.push(launcher);
       const base = `http://127.0.0.1:${setup.gatewayPort}`;
-      await waitReady(base, 60_000);
+      await waitReady(base, 60_000, [launcher]);
       expect(await getJson(`${base}/health`)).toEqual({ status: 200, body: { status: 'ok' } });
       expect(launcher.stdout()).toContain('"database":"embedded","store":"memory"');
       expect(fs.existsSync(path.join(dataDir, 'pg'))).toBe(true);
@@ -120,7 +126,7 @@ describe('entry points as processes', () => {
         ];
         processes.push(...started);
         const base = `http://127.0.0.1:${setup.gatewayPort}`;
-        await waitReady(base, 60_000);
+        await waitReady(base, 60_000, started);
         const ready = await getJson(`${base}/ready`);
         expect(ready.body.checks).toEqual({
           registry: 'up',
