@@ -9,9 +9,9 @@
 #
 #   docker build -t agentidp:local .
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
-# ── base: Node 20 + the pinned pnpm ───────────────────────────────────────────────────────────
+# ── base: Node 24 + the pinned pnpm ───────────────────────────────────────────────────────────
 FROM ${NODE_IMAGE} AS base
 ARG PNPM_VERSION=10.34.8
 # CI=true: pnpm never waits for a confirmation that no one can type during a build.
