@@ -13,6 +13,7 @@ import {
 import type { TestDatabase } from '@agentidp/shared/testing';
 import { stringify } from 'yaml';
 import { loadCompose } from './compose';
+import { dockerfileStages, effective } from './dockerfile';
 import { exposedMetrics, promqlMetrics, withoutGrafanaVariables } from './promql';
 import { envExample, readRepoFile, readYaml, ROOT } from './support';
 
@@ -244,6 +245,26 @@ describe('metrics used by the alerts and the dashboard', () => {
     await stack?.stop();
     await database?.drop();
   });
+
+  it.each(['gateway', 'registry', 'auth', 'audit', 'billing'])(
+    "the %s image's HEALTHCHECK command passes against the running process, and fails on a closed port",
+    (app) => {
+      const healthcheck = effective(dockerfileStages(), app, 'HEALTHCHECK') ?? '';
+      const command = JSON.parse(healthcheck.slice(healthcheck.indexOf('CMD ') + 4)) as string[];
+      expect(command.slice(0, 2)).toEqual(['node', '-e']);
+      const portVariable = app === 'gateway' ? 'PORT' : `${app.toUpperCase()}_GRPC_PORT`;
+      const run = (port: string) =>
+        execFileSync(process.execPath, command.slice(1), {
+          // The image's WORKDIR: the check resolves @grpc/grpc-js from the app's own dependencies.
+          cwd: path.join(ROOT, 'apps', app),
+          env: { PATH: process.env.PATH, PORT: port, GRPC_HEALTH_PORT: port },
+          stdio: 'ignore',
+          timeout: 10_000,
+        });
+      expect(() => run(setup.env[portVariable] ?? '')).not.toThrow();
+      expect(() => run('1')).toThrow();
+    },
+  );
 
   it('the stack serves the token, HTTP and audit families', () => {
     for (const name of [
