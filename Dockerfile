@@ -32,6 +32,7 @@ ENV CI=true \
 RUN npm install -g "pnpm@${PNPM_VERSION}" "turbo@${TURBO_VERSION}" \
  && npm cache clean --force \
  && test "$(pnpm -v)" = "${PNPM_VERSION}"
+COPY --chmod=755 deploy/docker/build-app.sh /usr/local/bin/build-app
 WORKDIR /repo
 
 # ── prune: one pruned workspace per app: json/ (manifests + pruned lockfile) and full/ (sources)
@@ -41,70 +42,44 @@ RUN for app in gateway registry auth audit billing launcher; do \
       turbo prune "@agentidp/${app}" --docker --out-dir "/pruned/${app}" || exit 1; \
     done
 
-# ── <app>-build: install the pruned workspace, build the app and what it needs, then keep
-#    production dependencies only (a fresh `--prod` install: an in-place prune would leave the
-#    dev packages in node_modules/.pnpm) and drop sources, tests and build caches. The compiled
-#    dist/ folders, SQL migrations and .proto files stay: they are read at run time.
+# ── <app>-build: install the pruned workspace (a layer cached until its manifests or lockfile
+#    change), then build-app (deploy/docker/build-app.sh): build, production dependencies only.
 FROM base AS gateway-build
 COPY --from=prune /pruned/gateway/json/ ./
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile
 COPY --from=prune /pruned/gateway/full/ ./
-RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
-    pnpm turbo run build --filter=@agentidp/gateway... --output-logs=errors-only \
- && rm -rf node_modules apps/*/node_modules packages/*/node_modules tooling/*/node_modules \
- && pnpm install --frozen-lockfile --prefer-offline --prod \
- && rm -rf .turbo apps/*/src apps/*/test apps/*/.cache packages/*/src packages/*/test packages/*/.cache
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store build-app @agentidp/gateway
 
 FROM base AS registry-build
 COPY --from=prune /pruned/registry/json/ ./
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile
 COPY --from=prune /pruned/registry/full/ ./
-RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
-    pnpm turbo run build --filter=@agentidp/registry... --output-logs=errors-only \
- && rm -rf node_modules apps/*/node_modules packages/*/node_modules tooling/*/node_modules \
- && pnpm install --frozen-lockfile --prefer-offline --prod \
- && rm -rf .turbo apps/*/src apps/*/test apps/*/.cache packages/*/src packages/*/test packages/*/.cache
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store build-app @agentidp/registry
 
 FROM base AS auth-build
 COPY --from=prune /pruned/auth/json/ ./
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile
 COPY --from=prune /pruned/auth/full/ ./
-RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
-    pnpm turbo run build --filter=@agentidp/auth... --output-logs=errors-only \
- && rm -rf node_modules apps/*/node_modules packages/*/node_modules tooling/*/node_modules \
- && pnpm install --frozen-lockfile --prefer-offline --prod \
- && rm -rf .turbo apps/*/src apps/*/test apps/*/.cache packages/*/src packages/*/test packages/*/.cache
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store build-app @agentidp/auth
 
 FROM base AS audit-build
 COPY --from=prune /pruned/audit/json/ ./
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile
 COPY --from=prune /pruned/audit/full/ ./
-RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
-    pnpm turbo run build --filter=@agentidp/audit... --output-logs=errors-only \
- && rm -rf node_modules apps/*/node_modules packages/*/node_modules tooling/*/node_modules \
- && pnpm install --frozen-lockfile --prefer-offline --prod \
- && rm -rf .turbo apps/*/src apps/*/test apps/*/.cache packages/*/src packages/*/test packages/*/.cache
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store build-app @agentidp/audit
 
 FROM base AS billing-build
 COPY --from=prune /pruned/billing/json/ ./
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile
 COPY --from=prune /pruned/billing/full/ ./
-RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
-    pnpm turbo run build --filter=@agentidp/billing... --output-logs=errors-only \
- && rm -rf node_modules apps/*/node_modules packages/*/node_modules tooling/*/node_modules \
- && pnpm install --frozen-lockfile --prefer-offline --prod \
- && rm -rf .turbo apps/*/src apps/*/test apps/*/.cache packages/*/src packages/*/test packages/*/.cache
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store build-app @agentidp/billing
 
 # The migration job is the launcher's migrate.js: it applies all four services' migrations.
 FROM base AS migrate-build
 COPY --from=prune /pruned/launcher/json/ ./
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile
 COPY --from=prune /pruned/launcher/full/ ./
-RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
-    pnpm turbo run build --filter=@agentidp/launcher... --output-logs=errors-only \
- && rm -rf node_modules apps/*/node_modules packages/*/node_modules tooling/*/node_modules \
- && pnpm install --frozen-lockfile --prefer-offline --prod \
- && rm -rf .turbo apps/*/src apps/*/test apps/*/.cache packages/*/src packages/*/test packages/*/.cache
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store build-app @agentidp/launcher
 
 # ── runtime: what every app image starts from: no compiler, no pnpm, no root ──────────────────
 FROM ${NODE_IMAGE} AS runtime

@@ -1,5 +1,7 @@
 import { dockerfileStages, effective, labels } from './dockerfile';
-import { readRepoFile } from './support';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { readRepoFile, ROOT } from './support';
 
 /**
  * The Dockerfile cannot be built here (no Docker engine, and hadolint is not packaged for Debian),
@@ -9,6 +11,7 @@ import { readRepoFile } from './support';
 
 const stages = dockerfileStages();
 const dockerfileText = readRepoFile('Dockerfile');
+const buildApp = readRepoFile('deploy/docker/build-app.sh');
 const TARGETS = ['gateway', 'registry', 'auth', 'audit', 'billing', 'migrate'] as const;
 const GRPC = { registry: 50051, auth: 50052, audit: 50053, billing: 50054 } as const;
 const stage = (name: string) => {
@@ -116,18 +119,12 @@ describe('Dockerfile', () => {
         `--from=prune /pruned/${app}/full/ ./`,
       ]);
       const commands = runs(`${target}-build`);
-      expect(commands[0]).toMatch(/pnpm install --frozen-lockfile$/);
-      expect(commands[1]).toContain(`pnpm turbo run build --filter=@agentidp/${app}...`);
-      expect(commands[1]).toMatch(/pnpm install --frozen-lockfile --prefer-offline --prod/);
+      expect(commands).toEqual([
+        '--mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile',
+        `--mount=type=cache,id=pnpm-store,target=/pnpm/store build-app @agentidp/${app}`,
+      ]);
     },
   );
-
-  it('prunes each app with `turbo prune --docker`', () => {
-    const prune = runs('prune').join('\n');
-    expect(prune).toContain('turbo prune "@agentidp/${app}" --docker');
-    for (const app of ['gateway', 'registry', 'auth', 'audit', 'billing', 'launcher'])
-      expect(prune).toMatch(new RegExp(`for app in [^;]*\\b${app}\\b`));
-  });
 
   it('pins pnpm to package.json and turbo to the lockfile', () => {
     const packageManager = (JSON.parse(readRepoFile('package.json')) as { packageManager: string })
@@ -138,9 +135,22 @@ describe('Dockerfile', () => {
     expect(dockerfileText).toContain(`ARG TURBO_VERSION=${turbo}`);
   });
 
+  it('build-app builds the package and what it needs, then reinstalls production dependencies only', () => {
+    expect(dockerfileText).toContain('COPY --chmod=755 deploy/docker/build-app.sh /usr/local/bin/build-app');
+    expect(buildApp).toContain('pnpm turbo run build --filter="${package}..."');
+    expect(buildApp).toMatch(
+      /rm -rf node_modules apps\/\*\/node_modules [^\n]*\npnpm install --frozen-lockfile --prefer-offline --prod\n/,
+    );
+    expect(buildApp).toContain('set -eu');
+    // POSIX sh syntax (the image's /bin/sh is dash).
+    expect(() => execFileSync('sh', ['-n', path.join(ROOT, 'deploy/docker/build-app.sh')])).not.toThrow();
+  });
+
   it('every pnpm install is frozen to the lockfile; nothing is fetched with ADD or curl', () => {
-    const installs = [...dockerfileText.matchAll(/pnpm install[^\n\\&]*/g)].map((m) => m[0]);
-    expect(installs.length).toBeGreaterThanOrEqual(12);
+    const installs = [...`${dockerfileText}\n${buildApp}`.matchAll(/pnpm install[^\n\\&]*/g)].map(
+      (m) => m[0],
+    );
+    expect(installs.length).toBe(7);
     for (const install of installs) expect(install).toContain('--frozen-lockfile');
     expect(stages.flatMap((s) => s.instructions).filter((i) => i.keyword === 'ADD')).toEqual([]);
     expect(dockerfileText).not.toMatch(/\b(curl|wget)\b/);
@@ -171,6 +181,7 @@ describe('Dockerfile', () => {
         '!pnpm-lock.yaml',
         '!pnpm-workspace.yaml',
         '!tooling/',
+        '!deploy/docker/',
         '!turbo.json',
       ].sort(),
     );
