@@ -1,25 +1,33 @@
+const { project, run } = require('./base');
+
 /**
- * One Jest setup for every package: ts-jest (transpile only; `tsc --noEmit` is the type gate),
- * unit specs beside the code in src/, integration specs in test/. The global setup prints which
- * backends the integration tests run against (real Postgres/Redis or the embedded fallbacks).
+ * A package's Jest config (`module.exports = require('@agentidp/jest-preset')`): two projects.
+ *
+ * - `unit`: the `src/**\/*.spec.ts` files beside the code. They need no Postgres and no Redis
+ *   (fakes and MemoryStore instead of createTestDatabase/createTestStore, which ESLint refuses
+ *   there), and run with DATABASE_URL/REDIS_URL removed from their environment.
+ *   `pnpm test:unit` runs them alone (`jest --selectProjects unit`).
+ * - `integration`: the `test/**\/*.spec.ts` files, against the real Postgres and Redis of
+ *   DATABASE_URL/REDIS_URL when set, the embedded fallbacks otherwise; the global setup prints
+ *   which.
+ *
+ * `pnpm test` (plain `jest`) runs both.
  */
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/test'],
-  testMatch: ['**/*.spec.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
-  globalSetup: require('node:path').join(
-    __dirname,
-    '..',
-    '..',
-    'packages',
-    'shared',
-    'dist',
-    'testing',
-    'global-setup.js',
-  ),
-  testTimeout: 30_000,
-  // Integration specs start servers and databases: one file at a time per package keeps a 2-core box calm.
-  maxWorkers: 1,
+  ...run,
+  projects: [
+    {
+      ...project,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+      setupFiles: [require.resolve('./unit-setup')],
+    },
+    {
+      ...project,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.spec.ts'],
+      globalSetup: '@agentidp/shared/testing/global-setup',
+    },
+  ],
 };
