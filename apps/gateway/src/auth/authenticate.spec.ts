@@ -10,13 +10,13 @@ import {
   type KeyValueStore,
 } from '@agentidp/shared';
 import {
+  postForm,
+  readyStore,
   TEST_ORGANIZATION,
   TEST_PRINCIPAL,
   TEST_TOKEN_CONFIG,
-  TestSigner,
-  formBody,
-  readyStore,
   testGateway,
+  TestSigner,
   unavailable,
   type TestGateway,
 } from '../testing';
@@ -251,16 +251,11 @@ describe('authenticate (bearer access tokens on the JSON API)', () => {
 
   it("the client's OAuth requests and API calls share one budget", async () => {
     const gateway = await testGateway({ rateLimit: { maxRequests: 3 } });
-    const token = await request(gateway.app)
-      .post('/oauth2/token')
-      .type('form')
-      .send(
-        formBody({
-          grant_type: 'client_credentials',
-          client_id: TEST_PRINCIPAL.clientId,
-          client_secret: 's',
-        }),
-      );
+    const token = await postForm(gateway.app, '/oauth2/token', {
+      grant_type: 'client_credentials',
+      client_id: TEST_PRINCIPAL.clientId,
+      client_secret: 's',
+    });
     expect(token.headers['x-ratelimit-remaining']).toBe('2');
     const api = await get(gateway, ME, `Bearer ${await gateway.signer.accessToken('')}`);
     expect(api.headers['x-ratelimit-remaining']).toBe('1');

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { IssueTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import { basicAuthorization, formBody, metricValue, testGateway, type TestGateway } from '../testing';
+import { basicAuthorization, metricValue, postForm, testGateway, type TestGateway } from '../testing';
 
 const GOOD = {
   grant_type: 'client_credentials',
@@ -9,11 +9,8 @@ const GOOD = {
 };
 
 /** POST /oauth2/token with a form body (and optional Authorization). */
-function postToken(gateway: TestGateway, body: string, authorization?: string) {
-  const req = request(gateway.app).post('/oauth2/token').type('form');
-  if (authorization) req.set('Authorization', authorization);
-  return req.send(body);
-}
+const postToken = (gateway: TestGateway, fields: Record<string, string>, authorization?: string) =>
+  postForm(gateway.app, '/oauth2/token', fields, authorization);
 
 function expectOAuthError(res: request.Response, status: number, error: string, description: string): void {
   expect(res.status).toBe(status);
@@ -34,17 +31,18 @@ describe('OAuth form parsing and client authentication', () => {
 
     it('refuses a parameter sent twice (RFC 6749 §3.2)', async () => {
       const gateway = await testGateway();
-      const res = await request(gateway.app)
-        .post(path)
-        .type('form')
-        .send(formBody([...Object.entries(GOOD), ['token', 'a'], ['token', 'b']]));
+      const res = await postForm(gateway.app, path, [
+        ...Object.entries(GOOD),
+        ['token', 'a'],
+        ['token', 'b'],
+      ]);
       expectOAuthError(res, 400, 'invalid_request', 'Parameter token was sent more than once');
     });
   });
 
   it('form fields (client_secret_post) reach auth as sent, with the caller address', async () => {
     const gateway = await testGateway();
-    const res = await postToken(gateway, formBody({ ...GOOD, scope: 'agents:read', nonce: 'n-1' }));
+    const res = await postToken(gateway, { ...GOOD, scope: 'agents:read', nonce: 'n-1' });
     expect(res.status).toBe(200);
     expect(gateway.auth.issueToken.calls.map((c) => c.request)).toEqual([
       {
@@ -63,7 +61,7 @@ describe('OAuth form parsing and client authentication', () => {
     const secret = 'se:cr et+%/=';
     const res = await postToken(
       gateway,
-      formBody({ grant_type: 'client_credentials' }),
+      { grant_type: 'client_credentials' },
       basicAuthorization('agidp_client1', secret),
     );
     expect(res.status).toBe(200);
@@ -78,13 +76,13 @@ describe('OAuth form parsing and client authentication', () => {
     const basic = basicAuthorization('agidp_client1', 'agidp_sk_secret1');
     const same = await postToken(
       gateway,
-      formBody({ grant_type: 'client_credentials', client_id: 'agidp_client1' }),
+      { grant_type: 'client_credentials', client_id: 'agidp_client1' },
       basic,
     );
     expect(same.status).toBe(200);
     const other = await postToken(
       gateway,
-      formBody({ grant_type: 'client_credentials', client_id: 'agidp_client2' }),
+      { grant_type: 'client_credentials', client_id: 'agidp_client2' },
       basic,
     );
     expectOAuthError(other, 400, 'invalid_request', 'client_id in the body differs from HTTP Basic');
@@ -93,7 +91,7 @@ describe('OAuth form parsing and client authentication', () => {
 
   it('Basic and a client_secret form field together are refused: one method only', async () => {
     const gateway = await testGateway();
-    const res = await postToken(gateway, formBody(GOOD), basicAuthorization('agidp_client1', 'x'));
+    const res = await postToken(gateway, GOOD, basicAuthorization('agidp_client1', 'x'));
     expectOAuthError(
       res,
       400,
@@ -111,19 +109,19 @@ describe('OAuth form parsing and client authentication', () => {
       `Basic ${Buffer.from('client:%E0%A4%A').toString('base64')}`,
     ];
     for (const authorization of malformed) {
-      const res = await postToken(gateway, formBody({ grant_type: 'client_credentials' }), authorization);
+      const res = await postToken(gateway, { grant_type: 'client_credentials' }, authorization);
       expectOAuthError(res, 401, 'invalid_client', 'Malformed HTTP Basic credentials');
     }
     expect(gateway.auth.issueToken.calls).toHaveLength(0);
     expect(await metricValue(gateway.metrics, 'agentidp_client_auth_failures_total')).toBe(0);
     // Nothing was guessed, so the address is not locked out.
-    expect((await postToken(gateway, formBody(GOOD))).status).toBe(200);
+    expect((await postToken(gateway, GOOD)).status).toBe(200);
   });
 
   it('another Authorization scheme (Bearer, garbage) is refused', async () => {
     const gateway = await testGateway();
     for (const authorization of ['Bearer abc.def.ghi', 'Basic !!!', 'Digest username="x"']) {
-      const res = await postToken(gateway, formBody(GOOD), authorization);
+      const res = await postToken(gateway, GOOD, authorization);
       expectOAuthError(res, 400, 'invalid_request', 'Unsupported Authorization scheme for this endpoint');
     }
     expect(gateway.auth.issueToken.calls).toHaveLength(0);
@@ -136,7 +134,7 @@ describe('OAuth form parsing and client authentication', () => {
         error: 'invalid_client',
         errorDescription: 'Client authentication failed',
       });
-    const res = await postToken(gateway, formBody({ grant_type: 'client_credentials' }));
+    const res = await postToken(gateway, { grant_type: 'client_credentials' });
     expectOAuthError(res, 401, 'invalid_client', 'Client authentication failed');
     expect(res.headers['www-authenticate']).toBeUndefined();
     expect(gateway.auth.issueToken.calls[0]?.request).toMatchObject({ clientId: '', clientSecret: '' });
@@ -149,11 +147,11 @@ describe('OAuth form parsing and client authentication', () => {
         error: 'invalid_client',
         errorDescription: 'Client authentication failed',
       });
-    const form = await postToken(gateway, formBody({ ...GOOD, client_id: 'agidp_\u0000x' }));
+    const form = await postToken(gateway, { ...GOOD, client_id: 'agidp_\u0000x' });
     expectOAuthError(form, 401, 'invalid_client', 'Client authentication failed');
     const basic = await postToken(
       gateway,
-      formBody({ grant_type: 'client_credentials' }),
+      { grant_type: 'client_credentials' },
       basicAuthorization('agidp_\u0000x', 's'),
     );
     expectOAuthError(basic, 401, 'invalid_client', 'Client authentication failed');
@@ -166,7 +164,7 @@ describe('OAuth form parsing and client authentication', () => {
 
   it('a body over 16 KiB is refused as too large', async () => {
     const gateway = await testGateway();
-    const res = await postToken(gateway, formBody({ ...GOOD, scope: 'a'.repeat(17 * 1024) }));
+    const res = await postToken(gateway, { ...GOOD, scope: 'a'.repeat(17 * 1024) });
     expectOAuthError(res, 400, 'invalid_request', 'The request body is too large');
     expect(gateway.auth.issueToken.calls).toHaveLength(0);
   });
@@ -174,7 +172,7 @@ describe('OAuth form parsing and client authentication', () => {
   it('more than 20 parameters cannot be parsed', async () => {
     const gateway = await testGateway();
     const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`p${i}`, 'x']));
-    const res = await postToken(gateway, formBody({ ...GOOD, ...many }));
+    const res = await postToken(gateway, { ...GOOD, ...many });
     expectOAuthError(res, 400, 'invalid_request', 'The request body could not be parsed');
     expect(gateway.auth.issueToken.calls).toHaveLength(0);
   });

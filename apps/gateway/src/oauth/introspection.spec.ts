@@ -1,12 +1,11 @@
 import type { Express } from 'express';
-import request from 'supertest';
 import { IntrospectTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { DomainError } from '@agentidp/shared';
 import {
   basicAuthorization,
   domainFailure,
-  formBody,
   metricValue,
+  postForm,
   testGateway,
   unavailable,
 } from '../testing';
@@ -28,11 +27,8 @@ const ACTIVE = IntrospectTokenResponse.fromPartial({
   agentId: 'agent-1',
 });
 
-const introspect = (app: Express, body: Record<string, string>, authorization?: string) => {
-  const req = request(app).post('/oauth2/introspect').type('form');
-  if (authorization) req.set('Authorization', authorization);
-  return req.send(formBody(body));
-};
+const introspect = (app: Express, body: Record<string, string>, authorization?: string) =>
+  postForm(app, '/oauth2/introspect', body, authorization);
 
 describe('POST /oauth2/introspect (RFC 7662)', () => {
   it('an active token: its claims in snake_case; auth gets the caller, the token and the hint', async () => {

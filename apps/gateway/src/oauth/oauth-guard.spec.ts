@@ -1,19 +1,22 @@
-import request from 'supertest';
 import { IntrospectTokenResponse, IssueTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import {
-  formBody,
   metricValue,
+  postForm,
   testGateway,
   unavailable,
   type TestGateway,
   type TestGatewayOptions,
 } from '../testing';
 
-const form = (clientId: string, secret = 'right', extra: Record<string, string> = {}) =>
-  formBody({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, ...extra });
+const form = (clientId: string, secret = 'right', extra: Record<string, string> = {}) => ({
+  grant_type: 'client_credentials',
+  client_id: clientId,
+  client_secret: secret,
+  ...extra,
+});
 
-const post = (gateway: TestGateway, path: string, body: string) =>
-  request(gateway.app).post(path).type('form').send(body);
+const post = (gateway: TestGateway, path: string, fields: Record<string, string>) =>
+  postForm(gateway.app, path, fields);
 
 /** Auth as a fake: the secret `right` authenticates, anything else is invalid_client. */
 async function gatewayWith(options: TestGatewayOptions) {

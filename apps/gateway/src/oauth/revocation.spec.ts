@@ -1,15 +1,11 @@
 import type { Express } from 'express';
-import request from 'supertest';
 import { RevokeTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import { basicAuthorization, formBody, metricValue, testGateway, unavailable } from '../testing';
+import { basicAuthorization, metricValue, postForm, testGateway, unavailable } from '../testing';
 
 const CLIENT = { client_id: 'agidp_owner', client_secret: 'agidp_sk_owner' };
 
-const revoke = (app: Express, body: Record<string, string>, authorization?: string) => {
-  const req = request(app).post('/oauth2/revoke').type('form');
-  if (authorization) req.set('Authorization', authorization);
-  return req.send(formBody(body));
-};
+const revoke = (app: Express, body: Record<string, string>, authorization?: string) =>
+  postForm(app, '/oauth2/revoke', body, authorization);
 
 describe('POST /oauth2/revoke (RFC 7009)', () => {
   it('200 with an empty body; auth gets the caller, the token and the hint', async () => {

@@ -1,7 +1,6 @@
-import request from 'supertest';
 import { IssueTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { secondsUntilReset } from '@agentidp/shared';
-import { basicAuthorization, formBody, metricValue, testGateway, unavailable } from '../testing';
+import { basicAuthorization, metricValue, postForm, testGateway, unavailable } from '../testing';
 
 const CLIENT = { client_id: 'agidp_client1', client_secret: 'agidp_sk_secret1' };
 
@@ -11,10 +10,11 @@ const refusal = (error: string, errorDescription = `refused: ${error}`) =>
 describe('POST /oauth2/token (client_credentials)', () => {
   it('answers RFC 6749 §5.1 JSON, never cached, and counts the token', async () => {
     const gateway = await testGateway();
-    const res = await request(gateway.app)
-      .post('/oauth2/token')
-      .type('form')
-      .send(formBody({ grant_type: 'client_credentials', ...CLIENT, scope: 'agents:read' }));
+    const res = await postForm(gateway.app, '/oauth2/token', {
+      grant_type: 'client_credentials',
+      ...CLIENT,
+      scope: 'agents:read',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       access_token: 'access-token-1',
@@ -34,10 +34,7 @@ describe('POST /oauth2/token (client_credentials)', () => {
 
   it('is also served at /api/v1/token', async () => {
     const gateway = await testGateway();
-    const res = await request(gateway.app)
-      .post('/api/v1/token')
-      .type('form')
-      .send(formBody({ grant_type: 'client_credentials', ...CLIENT }));
+    const res = await postForm(gateway.app, '/api/v1/token', { grant_type: 'client_credentials', ...CLIENT });
     expect(res.status).toBe(200);
     expect(res.body.access_token).toBe('access-token-1');
   });
@@ -52,10 +49,12 @@ describe('POST /oauth2/token (client_credentials)', () => {
         scope: req.scope,
         idToken: `id-token-for-${req.nonce}`,
       });
-    const res = await request(gateway.app)
-      .post('/oauth2/token')
-      .type('form')
-      .send(formBody({ grant_type: 'client_credentials', ...CLIENT, scope: 'openid', nonce: 'n-0S6' }));
+    const res = await postForm(gateway.app, '/oauth2/token', {
+      grant_type: 'client_credentials',
+      ...CLIENT,
+      scope: 'openid',
+      nonce: 'n-0S6',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       access_token: 'at',
@@ -70,10 +69,7 @@ describe('POST /oauth2/token (client_credentials)', () => {
   it('passes the scope parameter exactly as sent, and an absent one as empty (auth grants the defaults)', async () => {
     const gateway = await testGateway();
     const send = (body: Record<string, string>) =>
-      request(gateway.app)
-        .post('/oauth2/token')
-        .type('form')
-        .send(formBody({ grant_type: 'client_credentials', ...CLIENT, ...body }));
+      postForm(gateway.app, '/oauth2/token', { grant_type: 'client_credentials', ...CLIENT, ...body });
     expect((await send({ scope: 'agents:read  documents:read' })).status).toBe(200);
     expect((await send({})).status).toBe(200);
     expect(gateway.auth.issueToken.calls.map((c) => c.request.scope)).toEqual([
@@ -91,7 +87,7 @@ describe('POST /oauth2/token (client_credentials)', () => {
     const gateway = await testGateway();
     gateway.auth.issueToken.answer = () => refusal(error, 'as auth said');
     const body = grantType === undefined ? CLIENT : { grant_type: grantType, ...CLIENT };
-    const res = await request(gateway.app).post('/oauth2/token').type('form').send(formBody(body));
+    const res = await postForm(gateway.app, '/oauth2/token', body);
     expect(res.status).toBe(status);
     expect(res.body).toEqual({ error, error_description: 'as auth said' });
     expect(res.headers['cache-control']).toBe('no-store');
@@ -102,11 +98,12 @@ describe('POST /oauth2/token (client_credentials)', () => {
   it('invalid_client is 401; with HTTP Basic it carries WWW-Authenticate: Basic (RFC 6749 §5.2)', async () => {
     const gateway = await testGateway();
     gateway.auth.issueToken.answer = () => refusal('invalid_client', 'Client authentication failed');
-    const basic = await request(gateway.app)
-      .post('/oauth2/token')
-      .type('form')
-      .set('Authorization', basicAuthorization(CLIENT.client_id, 'wrong'))
-      .send(formBody({ grant_type: 'client_credentials' }));
+    const basic = await postForm(
+      gateway.app,
+      '/oauth2/token',
+      { grant_type: 'client_credentials' },
+      basicAuthorization(CLIENT.client_id, 'wrong'),
+    );
     expect(basic.status).toBe(401);
     expect(basic.headers['www-authenticate']).toBe('Basic realm="agentidp"');
     expect(basic.body).toEqual({
@@ -114,10 +111,10 @@ describe('POST /oauth2/token (client_credentials)', () => {
       error_description: 'Client authentication failed',
     });
 
-    const posted = await request(gateway.app)
-      .post('/oauth2/token')
-      .type('form')
-      .send(formBody({ grant_type: 'client_credentials', ...CLIENT }));
+    const posted = await postForm(gateway.app, '/oauth2/token', {
+      grant_type: 'client_credentials',
+      ...CLIENT,
+    });
     expect(posted.status).toBe(401);
     expect(posted.headers['www-authenticate']).toBeUndefined();
   });
@@ -126,10 +123,7 @@ describe('POST /oauth2/token (client_credentials)', () => {
     const gateway = await testGateway();
     gateway.auth.issueToken.answer = () => refusal('tier_limit_exceeded', 'Daily token limit reached');
     const before = secondsUntilReset(new Date());
-    const res = await request(gateway.app)
-      .post('/oauth2/token')
-      .type('form')
-      .send(formBody({ grant_type: 'client_credentials', ...CLIENT }));
+    const res = await postForm(gateway.app, '/oauth2/token', { grant_type: 'client_credentials', ...CLIENT });
     const after = secondsUntilReset(new Date());
     expect(res.status).toBe(429);
     expect(res.body).toEqual({
@@ -144,10 +138,7 @@ describe('POST /oauth2/token (client_credentials)', () => {
   it('auth unreachable: 503 temporarily_unavailable (fail closed), logged as a warning without the secret', async () => {
     const gateway = await testGateway();
     gateway.auth.issueToken.answer = () => unavailable();
-    const res = await request(gateway.app)
-      .post('/oauth2/token')
-      .type('form')
-      .send(formBody({ grant_type: 'client_credentials', ...CLIENT }));
+    const res = await postForm(gateway.app, '/oauth2/token', { grant_type: 'client_credentials', ...CLIENT });
     expect(res.status).toBe(503);
     expect(res.body).toEqual({
       error: 'temporarily_unavailable',

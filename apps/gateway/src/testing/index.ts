@@ -17,5 +17,5 @@ export {
   type TestGateway,
   type TestGatewayOptions,
 } from './gateway';
-export { basicAuthorization, formBody } from './oauth';
+export { basicAuthorization, formBody, postForm } from './oauth';
 export { TEST_PRINCIPAL, TEST_TOKEN_CONFIG, TestSigner, type AccessTokenOptions } from './tokens';
