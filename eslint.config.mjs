@@ -36,4 +36,29 @@ export default tseslint.config(
     ],
     rules: { 'no-restricted-properties': 'off' },
   },
+  {
+    // Unit specs live beside the code and run without Postgres or Redis (`pnpm test:unit`); a spec
+    // that needs a real backend is an integration spec and belongs in the package's test/.
+    files: ['**/src/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@agentidp/shared/testing',
+              importNames: ['createTestDatabase', 'createTestStore'],
+              message: 'Unit specs use fakes or MemoryStore; move a spec needing a backend to test/.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['**/testing/database', '**/testing/store'],
+              message: 'Unit specs use fakes or MemoryStore; move a spec needing a backend to test/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,2 +1,2 @@
 /** @type {import('jest').Config} */
-module.exports = require('../../tooling/jest/preset.js');
+module.exports = require('@agentidp/jest-preset');

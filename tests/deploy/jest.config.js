@@ -3,11 +3,12 @@
  * Part of `pnpm test`; the monitoring spec starts the stack as separate processes, so the apps
  * must be built first (turbo's `test` task depends on `^build`).
  */
-const preset = require('../../tooling/jest/preset.js');
+const { project, run } = require('@agentidp/jest-preset/base');
 
 /** @type {import('jest').Config} */
 module.exports = {
-  ...preset,
+  ...run,
+  ...project,
   roots: ['<rootDir>/test'],
   testTimeout: 120_000,
 };

@@ -2,11 +2,12 @@
  * The acceptance suite: one stack (separate processes, real Postgres and Redis) started once by
  * the global setup for every phase file, and stopped by the global teardown.
  */
-const preset = require('../../tooling/jest/preset.js');
+const { project, run } = require('@agentidp/jest-preset/base');
 
 /** @type {import('jest').Config} */
 module.exports = {
-  ...preset,
+  ...run,
+  ...project,
   roots: ['<rootDir>/test'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',

@@ -22,51 +22,15 @@ import {
   type TestDatabase,
 } from '@agentidp/shared/testing';
 import { loadBillingConfig, startBilling } from '../src';
-import { startFakeStripe, type FakeStripe } from './fake-stripe';
+import { fakeStripeEnv, startFakeStripe, stripeEvents, type FakeStripe } from '../src/testing';
 
 const SECRET_KEY = 'sk_test_billingIntegration0123456789';
 const WEBHOOK_SECRET = 'whsec_billingIntegrationSecret';
 const PRICE_PRO = 'price_pro_test';
 const PRICE_ENTERPRISE = 'price_enterprise_test';
 
-/** A Stripe event as Stripe sends it, and the `Stripe-Signature` of its exact bytes. */
-function stripeEvent(type: string, object: Record<string, unknown>, created = Math.floor(Date.now() / 1000)) {
-  const event = {
-    id: `evt_${randomUUID().replace(/-/g, '')}`,
-    object: 'event',
-    api_version: Stripe.API_VERSION,
-    created,
-    type,
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    data: { object },
-  };
-  const payload = JSON.stringify(event);
-  return {
-    id: event.id,
-    payload: Buffer.from(payload),
-    signature: Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }),
-  };
-}
-
-function checkoutCompleted(orgId: string, tier: string, subscription: string, created?: number) {
-  return stripeEvent(
-    'checkout.session.completed',
-    {
-      id: `cs_test_${randomUUID()}`,
-      object: 'checkout.session',
-      mode: 'subscription',
-      status: 'complete',
-      payment_status: 'paid',
-      customer: 'cus_test_1',
-      subscription,
-      client_reference_id: orgId,
-      metadata: { org_id: orgId, target_tier: tier },
-    },
-    created,
-  );
-}
+const events = stripeEvents({ webhookSecret: WEBHOOK_SECRET });
+const { checkoutCompleted } = events;
 
 function subscriptionEvent(
   type: 'customer.subscription.updated' | 'customer.subscription.deleted',
@@ -74,7 +38,7 @@ function subscriptionEvent(
   subscription: { id: string; status: string; price?: string; tier?: string },
   created?: number,
 ) {
-  return stripeEvent(
+  return events.signed(
     type,
     {
       id: subscription.id,
@@ -87,7 +51,7 @@ function subscriptionEvent(
         data: [{ price: { id: subscription.price ?? PRICE_PRO }, current_period_end: 1_900_000_000 }],
       },
     },
-    created,
+    { created },
   );
 }
 
@@ -116,9 +80,7 @@ describe('BillingService over gRPC (billing enabled, Stripe API on a local serve
         STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
         STRIPE_PRICE_PRO: PRICE_PRO,
         STRIPE_PRICE_ENTERPRISE: PRICE_ENTERPRISE,
-        STRIPE_API_HOST: '127.0.0.1',
-        STRIPE_API_PORT: String(stripe.port),
-        STRIPE_API_PROTOCOL: 'http',
+        ...fakeStripeEnv(stripe),
         CHECKOUT_SUCCESS_URL: 'https://portal.example/settings/tier?checkout=success',
         CHECKOUT_CANCEL_URL: 'https://portal.example/settings/tier?checkout=cancel',
         USAGE_FLUSH_INTERVAL_MS: '100',
@@ -443,13 +405,13 @@ describe('BillingService over gRPC (billing enabled, Stripe API on a local serve
     });
 
     it('records but ignores other event types and events without our metadata', async () => {
-      const other = stripeEvent('invoice.paid', { id: 'in_1', object: 'invoice' });
+      const other = events.signed('invoice.paid', { id: 'in_1', object: 'invoice' });
       await expect(webhook(other)).resolves.toMatchObject({
         eventType: 'invoice.paid',
         applied: false,
         duplicate: false,
       });
-      const anonymous = stripeEvent('checkout.session.completed', {
+      const anonymous = events.signed('checkout.session.completed', {
         id: 'cs_anon',
         object: 'checkout.session',
         mode: 'subscription',

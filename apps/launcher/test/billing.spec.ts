@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Stripe from 'stripe';
+import { fakeStripeEnv, startFakeStripe, stripeEvents, type FakeStripe } from '@agentidp/billing/testing';
 import { dailyCounterKey, tierVersionKey } from '@agentidp/shared';
 import { captureLogs } from '@agentidp/shared/testing';
 import type { RunningStack } from '../src/stack';
@@ -13,102 +11,25 @@ const WEBHOOK_SECRET = 'whsec_wholeStackWebhookSecret';
 const PRICE_PRO = 'price_pro_stack';
 const PRICE_ENTERPRISE = 'price_enterprise_stack';
 
-interface StripeRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  form: URLSearchParams;
-}
-
-/** A local HTTP server standing in for Stripe's API; the billing service's SDK is pointed at it. */
-async function fakeStripeApi(): Promise<{ port: number; requests: StripeRequest[]; close(): Promise<void> }> {
-  const requests: StripeRequest[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      requests.push({
-        method: req.method ?? '',
-        path: req.url ?? '',
-        headers: req.headers,
-        form: new URLSearchParams(body),
-      });
-      const id = `cs_test_${requests.length}`;
-      res.setHeader('content-type', 'application/json');
-      res.end(
-        JSON.stringify({ id, object: 'checkout.session', url: `https://checkout.stripe.test/c/pay/${id}` }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** An event as Stripe would POST it: the exact body and its `Stripe-Signature`. */
-function signedEvent(
-  type: string,
-  object: Record<string, unknown>,
-  options: { secret?: string; created?: number } = {},
-) {
-  const body = JSON.stringify({
-    id: `evt_${randomUUID().replace(/-/g, '')}`,
-    object: 'event',
-    api_version: Stripe.API_VERSION,
-    created: options.created ?? Math.floor(Date.now() / 1000),
-    type,
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    data: { object },
-  });
-  return {
-    body,
-    signature: Stripe.webhooks.generateTestHeaderString({
-      payload: body,
-      secret: options.secret ?? WEBHOOK_SECRET,
-    }),
-  };
-}
-
-function checkoutCompleted(orgId: string, tier: string, subscription: string, created?: number) {
-  return signedEvent(
-    'checkout.session.completed',
-    {
-      id: `cs_test_${randomUUID()}`,
-      object: 'checkout.session',
-      mode: 'subscription',
-      status: 'complete',
-      payment_status: 'paid',
-      customer: 'cus_stack',
-      subscription,
-      client_reference_id: orgId,
-      metadata: { org_id: orgId, target_tier: tier },
-    },
-    { created },
-  );
-}
+const events = stripeEvents({ webhookSecret: WEBHOOK_SECRET });
+const { checkoutCompleted } = events;
 
 const FREE_LIMITS = { max_agents: 10, max_calls_per_day: 1_000, max_tokens_per_day: 1_000 };
 const PRO_LIMITS = { max_agents: 100, max_calls_per_day: 50_000, max_tokens_per_day: 50_000 };
 
 /**
- * Issue 6's billing acceptance, end to end: the gateway's public routes, real gRPC to billing and
+ * Billing's acceptance, end to end: the gateway's public routes, real gRPC to billing and
  * registry, Stripe's SDK in billing talking to a local stand-in, signed webhooks as Stripe sends them.
  */
 describe('tiers and Stripe billing through the gateway (BILLING_ENABLED=true)', () => {
   const logs = captureLogs();
   let setup: StackEnv;
   let stack: RunningStack;
-  let stripe: Awaited<ReturnType<typeof fakeStripeApi>>;
+  let stripe: FakeStripe;
   let api: ApiClient;
 
   beforeAll(async () => {
-    stripe = await fakeStripeApi();
+    stripe = await startFakeStripe();
     ({ setup, stack } = await startTestStack({
       logDestination: logs.destination,
       env: {
@@ -117,9 +38,7 @@ describe('tiers and Stripe billing through the gateway (BILLING_ENABLED=true)', 
         STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
         STRIPE_PRICE_PRO: PRICE_PRO,
         STRIPE_PRICE_ENTERPRISE: PRICE_ENTERPRISE,
-        STRIPE_API_HOST: '127.0.0.1',
-        STRIPE_API_PORT: String(stripe.port),
-        STRIPE_API_PROTOCOL: 'http',
+        ...fakeStripeEnv(stripe),
       },
     }));
     api = new ApiClient(stack.gateway.url);
@@ -268,7 +187,7 @@ describe('tiers and Stripe billing through the gateway (BILLING_ENABLED=true)', 
   it('an unsigned, wrongly signed or altered event is a 400 and changes nothing', async () => {
     const org = await signUp(api);
     const event = checkoutCompleted(org.orgId, 'pro', `sub_${randomUUID()}`);
-    const wrong = signedEvent('checkout.session.completed', JSON.parse(event.body).data.object, {
+    const wrong = events.signed('checkout.session.completed', JSON.parse(event.body).data.object, {
       secret: 'whsec_notTheRightSecret',
     });
     for (const attempt of [
@@ -291,7 +210,7 @@ describe('tiers and Stripe billing through the gateway (BILLING_ENABLED=true)', 
     const t0 = Math.floor(Date.now() / 1000);
     expect((await postWebhook(checkoutCompleted(org.orgId, 'pro', subscription, t0))).status).toBe(200);
     expect((await status(org)).body.tier).toBe('pro');
-    const deleted = signedEvent(
+    const deleted = events.signed(
       'customer.subscription.deleted',
       {
         id: subscription,
@@ -341,18 +260,16 @@ describe('tiers and Stripe billing through the gateway (BILLING_ENABLED=true)', 
 describe('billing disabled (BILLING_ENABLED unset)', () => {
   let setup: StackEnv;
   let stack: RunningStack;
-  let stripe: Awaited<ReturnType<typeof fakeStripeApi>>;
+  let stripe: FakeStripe;
   let api: ApiClient;
 
   beforeAll(async () => {
-    stripe = await fakeStripeApi();
+    stripe = await startFakeStripe();
     // Even with a Stripe host configured, nothing may be called while billing is off.
     ({ setup, stack } = await startTestStack({
       logDestination: captureLogs().destination,
       env: {
-        STRIPE_API_HOST: '127.0.0.1',
-        STRIPE_API_PORT: String(stripe.port),
-        STRIPE_API_PROTOCOL: 'http',
+        ...fakeStripeEnv(stripe),
       },
     }));
     api = new ApiClient(stack.gateway.url);

@@ -1,6 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT, jwtVerify, type JWK } from 'jose';
 import type { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { DomainError } from '@agentidp/shared';
+import { fakeClient, fakeUnary, unavailable } from '../testing';
 import { KeySet } from './key-set';
 
 async function keyPair(kid: string) {
@@ -12,22 +13,8 @@ async function keyPair(kid: string) {
 
 /** An auth client stand-in whose GetJwks answers what the test has published so far. */
 function fakeAuth(published: JWK[], fail = false) {
-  let calls = 0;
-  const getJwks = (
-    _req: unknown,
-    _metadata: unknown,
-    _options: unknown,
-    callback: (error: Error | null, res?: { jwksJson: string }) => void,
-  ) => {
-    calls += 1;
-    setImmediate(() =>
-      fail
-        ? callback(new Error('14 UNAVAILABLE'))
-        : callback(null, { jwksJson: JSON.stringify({ keys: published }) }),
-    );
-    return {};
-  };
-  return { client: { getJwks } as unknown as AuthServiceClient, calls: () => calls };
+  const getJwks = fakeUnary(() => (fail ? unavailable() : { jwksJson: JSON.stringify({ keys: published }) }));
+  return { client: fakeClient<AuthServiceClient>('auth', { getJwks }), calls: () => getJwks.calls.length };
 }
 
 describe('KeySet', () => {

@@ -58,7 +58,7 @@ const EMBEDDED_START_TIMEOUT_MS = 60_000;
 const EMBEDDED_STOP_TIMEOUT_MS = 5_000;
 
 async function startEmbeddedDatabase(): Promise<TestDatabase> {
-  // The compiled entry, whether this module runs from dist/ or (through ts-jest) from src/.
+  // The compiled entry, whether this module runs from dist/ or (through Jest's transform) from src/.
   const script = path.resolve(__dirname, '..', '..', 'dist', 'testing', 'embedded-server.js');
   const child = spawn(process.execPath, [script], {
     stdio: ['pipe', 'pipe', 'pipe'],

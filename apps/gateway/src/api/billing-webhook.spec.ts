@@ -1,4 +1,3 @@
-import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import express from 'express';
 import request from 'supertest';
 import type {
@@ -6,31 +5,20 @@ import type {
   HandleStripeWebhookRequest,
   HandleStripeWebhookResponse,
 } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import { createLogger, DomainError, toGrpcError } from '@agentidp/shared';
+import { createLogger, DomainError } from '@agentidp/shared';
 import { captureLogs } from '@agentidp/shared/testing';
-import { billingWebhook } from '../src/api/billing-webhook';
-import { errorHandler } from '../src/middleware/errors';
-import { requestContext } from '../src/middleware/request-context';
-
-type Callback<T> = (error: ServiceError | null, response?: T) => void;
+import { billingWebhook } from './billing-webhook';
+import { errorHandler } from '../middleware/errors';
+import { requestContext } from '../middleware/request-context';
+import { domainFailure, fakeClient, fakeUnary, unavailable, type Answer } from '../testing';
 
 /** A BillingServiceClient stand-in whose HandleStripeWebhook records requests and answers `answer`. */
-function fakeBilling(
-  answer: (req: HandleStripeWebhookRequest) => HandleStripeWebhookResponse | ServiceError,
-) {
-  const received: HandleStripeWebhookRequest[] = [];
-  const handleStripeWebhook = (
-    req: HandleStripeWebhookRequest,
-    _metadata: Metadata,
-    _options: unknown,
-    callback: Callback<HandleStripeWebhookResponse>,
-  ) => {
-    received.push(req);
-    const result = answer(req);
-    setImmediate(() => ('code' in result ? callback(result) : callback(null, result)));
-    return {};
+function fakeBilling(answer: Answer<HandleStripeWebhookRequest, HandleStripeWebhookResponse>) {
+  const handleStripeWebhook = fakeUnary(answer);
+  return {
+    client: fakeClient<BillingServiceClient>('billing', { handleStripeWebhook }),
+    received: () => handleStripeWebhook.calls.map((call) => call.request),
   };
-  return { client: { handleStripeWebhook } as unknown as BillingServiceClient, received };
 }
 
 /** The webhook router in front of a JSON parser, as the gateway mounts it. */
@@ -63,9 +51,9 @@ describe('POST /api/v1/billing/webhook', () => {
       .send(raw);
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ received: true, event_id: 'evt_1', duplicate: false });
-    expect(received).toHaveLength(1);
-    expect(Buffer.from(received[0]!.payload).toString()).toBe(raw);
-    expect(received[0]!.signature).toBe('t=1,v1=abc');
+    expect(received()).toHaveLength(1);
+    expect(Buffer.from(received()[0]!.payload).toString()).toBe(raw);
+    expect(received()[0]!.signature).toBe('t=1,v1=abc');
   });
 
   it('refuses a request without Stripe-Signature with 400, without calling billing', async () => {
@@ -80,17 +68,15 @@ describe('POST /api/v1/billing/webhook', () => {
       code: 'validation_error',
       errors: [{ path: 'stripe_signature', message: 'is required (Stripe-Signature header)' }],
     });
-    expect(received).toHaveLength(0);
+    expect(received()).toHaveLength(0);
   });
 
   it('answers billing’s signature refusal as a 400 problem', async () => {
-    const refusal = Object.assign(new Error('3 INVALID_ARGUMENT'), {
-      ...toGrpcError(
-        new DomainError('validation_error', 'Invalid webhook: stripe_signature does not match the payload', {
-          errors: [{ path: 'stripe_signature', message: 'does not match the payload' }],
-        }),
-      ),
-    }) as ServiceError;
+    const refusal = domainFailure(
+      new DomainError('validation_error', 'Invalid webhook: stripe_signature does not match the payload', {
+        errors: [{ path: 'stripe_signature', message: 'does not match the payload' }],
+      }),
+    );
     const { client } = fakeBilling(() => refusal);
     const reply = await request(appWith(client))
       .post('/api/v1/billing/webhook')
@@ -101,20 +87,13 @@ describe('POST /api/v1/billing/webhook', () => {
   });
 
   it('accepts any content type and an empty body (billing decides)', async () => {
-    const { client, received } = fakeBilling(
-      () =>
-        Object.assign(new Error('unavailable'), {
-          code: GrpcStatus.UNAVAILABLE,
-          details: 'no connection',
-          metadata: new Metadata(),
-        }) as ServiceError,
-    );
+    const { client, received } = fakeBilling(() => unavailable('no connection'));
     const reply = await request(appWith(client))
       .post('/api/v1/billing/webhook')
       .set('content-type', 'text/plain')
       .set('stripe-signature', 't=1,v1=abc');
     expect(reply.status).toBe(503);
-    expect(Buffer.from(received[0]!.payload)).toHaveLength(0);
+    expect(Buffer.from(received()[0]!.payload)).toHaveLength(0);
   });
 
   it('refuses a body over 1 MiB with 413', async () => {
@@ -125,6 +104,6 @@ describe('POST /api/v1/billing/webhook', () => {
       .set('stripe-signature', 't=1,v1=abc')
       .send(`"${'x'.repeat(1024 * 1024 + 10)}"`);
     expect(reply.status).toBe(413);
-    expect(received).toHaveLength(0);
+    expect(received()).toHaveLength(0);
   });
 });

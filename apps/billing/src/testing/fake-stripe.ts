@@ -19,8 +19,8 @@ export interface FakeStripe {
 
 /**
  * A local HTTP server standing in for Stripe's API (no network here): the SDK is pointed at it
- * with STRIPE_API_HOST/PORT/PROTOCOL. It records every request and answers checkout session
- * creation like Stripe does.
+ * with STRIPE_API_HOST/PORT/PROTOCOL (see {@link fakeStripeEnv}). It records every request and
+ * answers checkout session creation like Stripe does; any other path is Stripe's 404.
  */
 export async function startFakeStripe(): Promise<FakeStripe> {
   const requests: RecordedRequest[] = [];
@@ -73,4 +73,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The billing settings that point Stripe's SDK at `stripe`. */
+export function fakeStripeEnv(stripe: Pick<FakeStripe, 'port'>): Record<string, string> {
+  return { STRIPE_API_HOST: '127.0.0.1', STRIPE_API_PORT: String(stripe.port), STRIPE_API_PROTOCOL: 'http' };
 }

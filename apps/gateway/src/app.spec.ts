@@ -1,97 +1,32 @@
-import { status as GrpcStatus, type ServiceError, Metadata } from '@grpc/grpc-js';
+import { status as GrpcStatus, Metadata } from '@grpc/grpc-js';
 import express from 'express';
 import request from 'supertest';
-import type { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
 import { HealthCheckResponse_ServingStatus as ServingStatus } from '@agentidp/proto/grpc/grpc/health/v1/health';
-import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
-import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
-import {
-  INSECURE,
-  createLogger,
-  createMetricsRegistry,
-  MemoryStore,
-  SERVICE_NAMES,
-  type ServiceName,
-} from '@agentidp/shared';
+import { createLogger, MemoryStore, type ServiceName } from '@agentidp/shared';
 import { captureLogs } from '@agentidp/shared/testing';
-import { createApp } from '../src/app';
-import { errorHandler } from '../src/middleware/errors';
-import { requestContext } from '../src/middleware/request-context';
+import { errorHandler } from './middleware/errors';
+import { requestContext } from './middleware/request-context';
+import { testGateway, type HealthAnswers } from './testing';
 
-const clients: { close(): void }[] = [];
-afterAll(() => clients.forEach((c) => c.close()));
-
-type Answers = Partial<Record<string, ServingStatus | 'unreachable'>>;
-
-/** A HealthClient stand-in answering per checked name ('' | 'database' | 'store'). */
-function fakeHealth(answers: Answers): HealthClient {
-  const check = (
-    req: { service: string },
-    _metadata: unknown,
-    _options: unknown,
-    callback: (error: ServiceError | null, res?: { status: ServingStatus }) => void,
-  ) => {
-    const answer = answers[req.service] ?? ServingStatus.SERVING;
-    setImmediate(() => {
-      if (answer === 'unreachable') {
-        const error = Object.assign(new Error('14 UNAVAILABLE'), {
-          code: GrpcStatus.UNAVAILABLE,
-          details: 'No connection established',
-          metadata: new Metadata(),
-        });
-        callback(error);
-      } else callback(null, { status: answer });
-    });
-    return {};
-  };
-  return { check } as unknown as HealthClient;
-}
-
-function buildApp(perService: Partial<Record<ServiceName, Answers>> = {}, store = new MemoryStore()) {
-  const logs = captureLogs();
-  const health = Object.fromEntries(SERVICE_NAMES.map((n) => [n, fakeHealth(perService[n] ?? {})])) as Record<
-    ServiceName,
-    HealthClient
-  >;
-  // Registry and auth are not reached by these tests: their channels point at a closed port.
-  const registry = new RegistryServiceClient('127.0.0.1:1', INSECURE);
-  const auth = new AuthServiceClient('127.0.0.1:1', INSECURE);
-  const audit = new AuditServiceClient('127.0.0.1:1', INSECURE);
-  const billing = new BillingServiceClient('127.0.0.1:1', INSECURE);
-  clients.push(registry, auth, audit, billing);
-  const app = createApp({
-    config: {
-      corsOrigin: ['http://localhost:3001'],
-      readyTimeoutMs: 500,
-      token: {
-        issuer: 'http://localhost:3000',
-        audience: 'http://localhost:3000/api/v1',
-        accessTokenTtlSeconds: 3600,
-      },
-      signup: { mode: 'open', perIpPerHour: 20 },
-      rateLimit: { maxRequests: 100, windowMs: 60_000, authFailuresPerIp: 20, authFailureWindowMs: 60_000 },
-      tierEnforcement: true,
-    },
-    logger: createLogger({ name: 'gateway-test', destination: logs.destination }),
-    store,
-    metrics: createMetricsRegistry(),
-    clients: { health, registry, auth, audit, billing },
-  });
+/** The gateway app with every service's health answering as given; nothing else is reached. */
+async function buildApp(
+  perService: Partial<Record<ServiceName, HealthAnswers>> = {},
+  store = new MemoryStore(),
+) {
+  const { app, logs } = await testGateway({ health: perService, store });
   return { app, logs };
 }
 
 describe('gateway app', () => {
   describe('operations', () => {
     it('GET /health answers ok without asking any dependency', async () => {
-      const { app } = buildApp({ registry: { '': 'unreachable' } });
+      const { app } = await buildApp({ registry: { '': 'unreachable' } });
       const res = await request(app).get('/health').expect(200);
       expect(res.body).toEqual({ status: 'ok' });
     });
 
     it('GET /ready is 200 listing every service, database and store as up', async () => {
-      const { app } = buildApp();
+      const { app } = await buildApp();
       const res = await request(app).get('/ready').expect(200);
       expect(res.body).toEqual({
         status: 'ready',
@@ -100,7 +35,7 @@ describe('gateway app', () => {
     });
 
     it('GET /ready is 503 naming a service that does not answer', async () => {
-      const { app } = buildApp({
+      const { app } = await buildApp({
         billing: { '': 'unreachable', database: 'unreachable', store: 'unreachable' },
       });
       const res = await request(app).get('/ready').expect(503);
@@ -109,7 +44,7 @@ describe('gateway app', () => {
     });
 
     it('GET /ready reports the database down when a service cannot reach it', async () => {
-      const { app } = buildApp({ auth: { database: ServingStatus.NOT_SERVING } });
+      const { app } = await buildApp({ auth: { database: ServingStatus.NOT_SERVING } });
       const res = await request(app).get('/ready').expect(503);
       expect(res.body.checks).toMatchObject({ auth: 'up', database: 'down', store: 'up' });
     });
@@ -117,13 +52,13 @@ describe('gateway app', () => {
     it("GET /ready reports the store down when the gateway's own store fails", async () => {
       const store = new MemoryStore();
       await store.close();
-      const { app } = buildApp({}, store);
+      const { app } = await buildApp({}, store);
       const res = await request(app).get('/ready').expect(503);
       expect(res.body.checks).toMatchObject({ store: 'down', database: 'up' });
     });
 
     it('GET /metrics exposes agentidp_ metrics with the matched route, not the raw path', async () => {
-      const { app } = buildApp();
+      const { app } = await buildApp();
       await request(app).get('/health').expect(200);
       await request(app).get('/no/such/path/123').expect(404);
       const res = await request(app).get('/metrics').expect(200);
@@ -136,13 +71,13 @@ describe('gateway app', () => {
 
   describe('request ids', () => {
     it('echoes a sane X-Request-Id', async () => {
-      const { app } = buildApp();
+      const { app } = await buildApp();
       const res = await request(app).get('/health').set('X-Request-Id', 'abc-123').expect(200);
       expect(res.headers['x-request-id']).toBe('abc-123');
     });
 
     it('replaces an unsafe X-Request-Id with a generated one', async () => {
-      const { app } = buildApp();
+      const { app } = await buildApp();
       const res = await request(app).get('/health').set('X-Request-Id', 'bad id\twith spaces').expect(200);
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
@@ -165,7 +100,7 @@ describe('gateway app', () => {
     };
 
     it('malformed JSON → 400 validation_error', async () => {
-      const { app } = buildApp();
+      const { app } = await buildApp();
       const res = await request(app)
         .post('/api/v1/agents')
         .set('Content-Type', 'application/json')
@@ -178,7 +113,7 @@ describe('gateway app', () => {
     });
 
     it('a body over 1 MiB → 413 payload_too_large', async () => {
-      const { app } = buildApp();
+      const { app } = await buildApp();
       const big = JSON.stringify({ blob: 'x'.repeat(1024 * 1024 + 10) });
       const res = await request(app).post('/api/v1/agents').set('Content-Type', 'application/json').send(big);
       expect(res.status).toBe(413);
@@ -186,14 +121,14 @@ describe('gateway app', () => {
     });
 
     it('a write that is not application/json → 415 unsupported_media_type', async () => {
-      const { app } = buildApp();
+      const { app } = await buildApp();
       const res = await request(app).post('/api/v1/agents').set('Content-Type', 'text/plain').send('hello');
       expect(res.status).toBe(415);
       expect(problem(res).code).toBe('unsupported_media_type');
     });
 
     it('an unknown route → 404 not_found problem', async () => {
-      const { app } = buildApp();
+      const { app } = await buildApp();
       const res = await request(app).get('/api/v1/nothing-here');
       expect(res.status).toBe(404);
       expect(problem(res).code).toBe('not_found');
