@@ -9,7 +9,7 @@ import {
   toTokenConfig,
   type Env,
   type TokenConfig,
-} from '@agentidp/shared';
+} from '@agentidp/shared/config';
 
 /** Signing algorithms auth can issue with (architecture.md "Decisions": ES256 default, RS256 option). */
 export const SIGNING_ALGS = ['ES256', 'RS256'] as const;

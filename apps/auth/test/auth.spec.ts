@@ -1,15 +1,11 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { decodeProtectedHeader } from 'jose';
-import { type IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
+import type { IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { migrateService } from '@agentidp/nest-kit';
-import {
-  ConfigError,
-  fromGrpcError,
-  PLATFORM_ORGANIZATION_ID,
-  tokenIdTime,
-  type Env,
-  type KeyValueStore,
-} from '@agentidp/shared';
+import { ConfigError, type Env } from '@agentidp/shared/config';
+import { fromGrpcError } from '@agentidp/shared/errors';
+import { PLATFORM_ORGANIZATION_ID, tokenIdTime } from '@agentidp/shared/identity';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   captureLogs,
   createTestDatabase,

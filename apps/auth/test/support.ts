@@ -10,14 +10,10 @@ import {
 } from 'jose';
 import { AuthServiceClient, type IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import type { RunningService } from '@agentidp/nest-kit';
-import {
-  callUnary,
-  CHANNEL_OPTIONS,
-  INSECURE,
-  type Env,
-  type KeyValueStore,
-  type Pool,
-} from '@agentidp/shared';
+import type { Env } from '@agentidp/shared/config';
+import type { Pool } from '@agentidp/shared/db';
+import { callUnary, CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import { freePort, type CapturedLogs } from '@agentidp/shared/testing';
 import { decryptPrivateKey, deriveEncryptionKey, loadAuthConfig, startAuth } from '../src';
 import type { FakeCredential, FakeRegistry } from './fake-registry';

@@ -3,16 +3,11 @@ import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js
 import Stripe from 'stripe';
 import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
 import type { RunningService } from '@agentidp/nest-kit';
-import {
-  callUnary,
-  CHANNEL_OPTIONS,
-  dailyCounterKey,
-  fromGrpcError,
-  INSECURE,
-  tierVersionKey,
-  type KeyValueStore,
-  type Pool,
-} from '@agentidp/shared';
+import type { Pool } from '@agentidp/shared/db';
+import { fromGrpcError } from '@agentidp/shared/errors';
+import { callUnary, CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import type { KeyValueStore } from '@agentidp/shared/store';
+import { dailyCounterKey, tierVersionKey } from '@agentidp/shared/tiers';
 import {
   captureLogs,
   createTestDatabase,

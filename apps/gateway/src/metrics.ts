@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from '@agentidp/shared';
+import { Counter, Histogram, type Registry } from '@agentidp/shared/metrics';
 
 /**
  * The token-path metrics of seed §3.1 (plus the gateway's own operational ones), all defined here.

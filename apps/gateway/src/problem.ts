@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { ERROR_CODES, type DomainError } from '@agentidp/shared';
+import { ERROR_CODES, type DomainError } from '@agentidp/shared/errors';
 
 /** The problem+json body of api.md (RFC 9457) with our `code` and `request_id` members. */
 export interface ProblemBody {

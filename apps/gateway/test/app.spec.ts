@@ -7,14 +7,11 @@ import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit'
 import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
 import { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
-import {
-  INSECURE,
-  createLogger,
-  createMetricsRegistry,
-  MemoryStore,
-  SERVICE_NAMES,
-  type ServiceName,
-} from '@agentidp/shared';
+import { SERVICE_NAMES, type ServiceName } from '@agentidp/shared/config';
+import { INSECURE } from '@agentidp/shared/grpc';
+import { createMetricsRegistry } from '@agentidp/shared/metrics';
+import { createLogger } from '@agentidp/shared/runtime';
+import { MemoryStore } from '@agentidp/shared/store';
 import { captureLogs } from '@agentidp/shared/testing';
 import { createApp } from '../src/app';
 import { errorHandler } from '../src/middleware/errors';

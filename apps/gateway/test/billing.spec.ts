@@ -6,7 +6,8 @@ import type {
   HandleStripeWebhookRequest,
   HandleStripeWebhookResponse,
 } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import { createLogger, DomainError, toGrpcError } from '@agentidp/shared';
+import { DomainError, toGrpcError } from '@agentidp/shared/errors';
+import { createLogger } from '@agentidp/shared/runtime';
 import { captureLogs } from '@agentidp/shared/testing';
 import { billingWebhook } from '../src/api/billing-webhook';
 import { errorHandler } from '../src/middleware/errors';

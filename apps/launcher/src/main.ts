@@ -1,4 +1,5 @@
-import { exitOnShutdownSignal, loadOrExit, startOrExit } from '@agentidp/shared';
+import { loadOrExit, startOrExit } from '@agentidp/shared/config';
+import { exitOnShutdownSignal } from '@agentidp/shared/runtime';
 import { loadLauncherConfig } from './config';
 import { startStack } from './stack';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
-import { dailyCounterKey, tierVersionKey } from '@agentidp/shared';
+import { dailyCounterKey, tierVersionKey } from '@agentidp/shared/tiers';
 import { captureLogs } from '@agentidp/shared/testing';
 import type { RunningStack } from '../src/stack';
 import { agentBody, ApiClient, signUp, type Org } from './api-client';

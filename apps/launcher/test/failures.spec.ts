@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { RedisStore } from '@agentidp/shared';
+import { RedisStore } from '@agentidp/shared/store';
 import { freePort, waitFor } from '@agentidp/shared/testing';
 import { captureLogs } from '@agentidp/shared/testing';
 import type { RunningStack } from '../src/stack';

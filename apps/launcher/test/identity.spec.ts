@@ -7,7 +7,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import { hashClientSecret } from '@agentidp/shared';
+import { hashClientSecret } from '@agentidp/shared/identity';
 import { captureLogs, waitFor } from '@agentidp/shared/testing';
 import type { RunningStack } from '../src/stack';
 import { agentBody, ApiClient, signUp, type Org } from './api-client';

@@ -1,13 +1,8 @@
 import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import {
-  callUnary,
-  counterValue,
-  dailyCounterKey,
-  INSECURE,
-  runWithContext,
-  secondsUntilReset,
-  type KeyValueStore,
-} from '@agentidp/shared';
+import { callUnary, INSECURE } from '@agentidp/shared/grpc';
+import { runWithContext } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
+import { counterValue, dailyCounterKey, secondsUntilReset } from '@agentidp/shared/tiers';
 import { captureLogs } from '@agentidp/shared/testing';
 import type { RunningStack } from '../src/stack';
 import { agentBody, ApiClient, signUp, type Org, type Reply } from './api-client';

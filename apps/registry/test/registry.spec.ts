@@ -9,20 +9,12 @@ import {
   type IssuedCredential,
 } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import type { RunningService } from '@agentidp/nest-kit';
-import {
-  callUnary,
-  CHANNEL_OPTIONS,
-  DomainError,
-  fromGrpcError,
-  fromTimestamp,
-  INSECURE,
-  MANAGEMENT_SCOPES,
-  REVOCATION_PREFIX,
-  toTimestamp,
-  type KeyValueStore,
-  type OutboxEvent,
-  type Pool,
-} from '@agentidp/shared';
+import type { Pool } from '@agentidp/shared/db';
+import { DomainError, fromGrpcError } from '@agentidp/shared/errors';
+import { callUnary, CHANNEL_OPTIONS, fromTimestamp, INSECURE, toTimestamp } from '@agentidp/shared/grpc';
+import { MANAGEMENT_SCOPES, REVOCATION_PREFIX } from '@agentidp/shared/identity';
+import type { OutboxEvent } from '@agentidp/shared/outbox';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   captureLogs,
   createTestDatabase,

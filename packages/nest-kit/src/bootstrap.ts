@@ -4,23 +4,12 @@ import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import { HEALTH_PROTO, PROTO_DIR, protoPath } from '@agentidp/proto';
-import {
-  auditSink,
-  CHANNEL_OPTIONS,
-  ConfigError,
-  createLogger,
-  createPool,
-  INSECURE,
-  OutboxRelay,
-  OUTBOX_MIGRATIONS_DIR,
-  RedisStore,
-  runMigrations,
-  withTimeout,
-  type KeyValueStore,
-  type Logger,
-  type Pool,
-  type ServiceName,
-} from '@agentidp/shared';
+import { ConfigError, type ServiceName } from '@agentidp/shared/config';
+import { createPool, runMigrations, type Pool } from '@agentidp/shared/db';
+import { CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import { auditSink, OutboxRelay, OUTBOX_MIGRATIONS_DIR } from '@agentidp/shared/outbox';
+import { createLogger, withTimeout, type Logger } from '@agentidp/shared/runtime';
+import { RedisStore, type KeyValueStore } from '@agentidp/shared/store';
 import type pino from 'pino';
 import { DomainErrorRpcFilter } from './domain-error.filter';
 import { HealthController } from './health.controller';

@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
-import { pingDatabase, type KeyValueStore, type Pool } from '@agentidp/shared';
+import { pingDatabase, type Pool } from '@agentidp/shared/db';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   HealthCheckResponse_ServingStatus as ServingStatus,
   type HealthCheckRequest,

@@ -4,7 +4,8 @@ import {
   HealthClient,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from '@agentidp/proto/grpc/grpc/health/v1/health';
-import { callUnary, CHANNEL_OPTIONS, INSECURE, MemoryStore } from '@agentidp/shared';
+import { callUnary, CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import { MemoryStore } from '@agentidp/shared/store';
 import {
   captureLogs,
   createTestDatabase,

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { MANAGEMENT_SCOPES } from '@agentidp/shared';
+import { MANAGEMENT_SCOPES } from '@agentidp/shared/identity';
 import {
   api,
   createAgent,

@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { forgeAccessToken, type Reply } from '@agentidp/launcher/testing';
-import {
-  createPool,
-  dailyCounterKey,
-  RedisStore,
-  secondsUntilReset,
-  TIER_CONFIG,
-  type Pool,
-} from '@agentidp/shared';
+import { createPool, type Pool } from '@agentidp/shared/db';
+import { RedisStore } from '@agentidp/shared/store';
+import { dailyCounterKey, secondsUntilReset, TIER_CONFIG } from '@agentidp/shared/tiers';
 import { waitFor } from '@agentidp/shared/testing';
 import { api, createAgent, createCredential, newOrg, stack, type Org } from './support';
 

@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { effectiveLimits, generateClientId, isTierName, type TierLimitOverrides } from '@agentidp/shared';
+import { generateClientId } from '@agentidp/shared/identity';
+import { effectiveLimits, isTierName, type TierLimitOverrides } from '@agentidp/shared/tiers';
 
 /**
  * Bulk-loads agents (and one credential each) into an existing organization of a migrated

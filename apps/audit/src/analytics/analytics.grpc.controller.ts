@@ -10,7 +10,7 @@ import {
   type GetTokenTrendRequest,
   type GetTokenTrendResponse,
 } from '@agentidp/proto/nest/agentid/audit/v1/audit';
-import { toTimestamp } from '@agentidp/shared';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { requireOrganization } from '../common/tenant';
 import { AnalyticsService } from './analytics.service';
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { DomainError, FieldErrors } from '@agentidp/shared';
+import { DomainError, FieldErrors } from '@agentidp/shared/errors';
 import { checkDays } from '../common/fields';
 import type { AuditConfig } from '../config';
 import { AnalyticsRepository } from './analytics.repository';

@@ -1,4 +1,4 @@
-import type { FieldErrors } from '@agentidp/shared';
+import type { FieldErrors } from '@agentidp/shared/errors';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const ACTION_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;

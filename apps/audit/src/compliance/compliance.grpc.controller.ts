@@ -7,7 +7,7 @@ import {
   type GetComplianceReportResponse,
   type ListComplianceControlsResponse,
 } from '@agentidp/proto/nest/agentid/audit/v1/audit';
-import { toTimestamp } from '@agentidp/shared';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { requireOrganization } from '../common/tenant';
 import { ComplianceService } from './compliance.service';
 import type { ControlResult } from './compliance.types';

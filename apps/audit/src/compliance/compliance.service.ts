@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { DomainError, type Logger } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import type { Logger } from '@agentidp/shared/runtime';
 import { AnalyticsRepository } from '../analytics/analytics.repository';
 import type { AuditConfig } from '../config';
 import { IntegrityMonitor } from '../log/integrity.monitor';

@@ -1,5 +1,5 @@
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type Producer } from 'kafkajs';
-import type { Logger } from '@agentidp/shared';
+import type { Logger } from '@agentidp/shared/runtime';
 import type { KafkaConfig } from '../config';
 import { eventJson } from './event-json';
 import type { StoredEvent } from './events.types';

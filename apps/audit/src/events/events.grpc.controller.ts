@@ -14,7 +14,8 @@ import {
   type VerifyChainResponse,
 } from '@agentidp/proto/nest/agentid/audit/v1/audit';
 import type { DomainEvent } from '@agentidp/proto/nest/agentid/common/v1/event';
-import { DomainError, fromTimestamp, toTimestamp } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import { fromTimestamp, toTimestamp } from '@agentidp/shared/grpc';
 import { requireOrganization } from '../common/tenant';
 import { LogService } from '../log/log.service';
 import { EventsService } from './events.service';

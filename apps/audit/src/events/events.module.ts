@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import type { Logger } from '@agentidp/shared';
+import type { Logger } from '@agentidp/shared/runtime';
 import { AnalyticsModule } from '../analytics/analytics.module';
 import { ChainModule } from '../chain/chain.module';
 import type { AuditConfig } from '../config';

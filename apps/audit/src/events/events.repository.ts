@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
-import type { Pool, PoolClient } from '@agentidp/shared';
+import type { Pool, PoolClient } from '@agentidp/shared/db';
 import { GENESIS_HASH } from '../chain/canonical';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-row';
 import type { ChainHead, StoredEvent } from './events.types';

@@ -1,4 +1,6 @@
-import { DomainError, type Logger, type Pool } from '@agentidp/shared';
+import type { Pool } from '@agentidp/shared/db';
+import { DomainError } from '@agentidp/shared/errors';
+import type { Logger } from '@agentidp/shared/runtime';
 import type { AnalyticsRepository } from '../analytics/analytics.repository';
 import { GENESIS_HASH } from '../chain/canonical';
 import { ChainHasher } from '../chain/chain.hasher';

@@ -1,6 +1,8 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { LOGGER, POOL } from '@agentidp/nest-kit';
-import { DomainError, withTransaction, type FieldError, type Logger, type Pool } from '@agentidp/shared';
+import { withTransaction, type Pool } from '@agentidp/shared/db';
+import { DomainError, type FieldError } from '@agentidp/shared/errors';
+import type { Logger } from '@agentidp/shared/runtime';
 import { AnalyticsRepository } from '../analytics/analytics.repository';
 import { ChainHasher } from '../chain/chain.hasher';
 import { AuditMetrics } from '../metrics/audit.metrics';

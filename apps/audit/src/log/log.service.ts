@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, FieldErrors } from '@agentidp/shared';
+import { DomainError, FieldErrors } from '@agentidp/shared/errors';
 import { ACTION_NAME, UUID } from '../common/fields';
 import type { StoredEvent } from '../events/events.types';
 import { decodeCursor, encodeCursor } from './cursor';

@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OUTBOX_RELAY, POOL } from '@agentidp/nest-kit';
+import type { Pool, PoolClient } from '@agentidp/shared/db';
 import {
   OutboxBatchWriter,
   writeOutbox,
   type NewOutboxEvent,
   type OutboxRelay,
-  type Pool,
-  type PoolClient,
-} from '@agentidp/shared';
+} from '@agentidp/shared/outbox';
 
 /** Auth's audit events, through its outbox (`auth.outbox`), relayed to the audit service. */
 @Injectable()

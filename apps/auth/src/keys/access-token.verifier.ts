@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { CachedKeySet } from '@agentidp/shared';
+import { CachedKeySet } from '@agentidp/shared/identity';
 import type { AuthConfig } from '../config';
 import { KeysService } from './keys.service';
 

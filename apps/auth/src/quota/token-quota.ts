@@ -1,18 +1,17 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
 import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
+import { CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   billingTierFetcher,
   checkAndCount,
-  CHANNEL_OPTIONS,
-  INSECURE,
   quotaRefusal,
   resolveTier,
   TierCache,
-  type KeyValueStore,
-  type Logger,
   type QuotaDecision,
-} from '@agentidp/shared';
+} from '@agentidp/shared/tiers';
 import type { AuthConfig } from '../config';
 
 /**

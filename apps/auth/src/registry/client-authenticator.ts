@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
-import { DomainError, PLATFORM_ORGANIZATION_ID, type KeyValueStore, type Logger } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import { PLATFORM_ORGANIZATION_ID } from '@agentidp/shared/identity';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import { AuthEventsRepository } from '../common/events.repository';
 import type { AuthConfig } from '../config';
 import { RegistryClient, type ClientAuthentication } from './registry.client';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
-import { withTransaction, type NewOutboxEvent, type Pool } from '@agentidp/shared';
+import { withTransaction, type Pool } from '@agentidp/shared/db';
+import type { NewOutboxEvent } from '@agentidp/shared/outbox';
 import { AuthEventsRepository } from '../common/events.repository';
 
 /** One revoked token, as stored. */

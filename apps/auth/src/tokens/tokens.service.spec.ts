@@ -1,5 +1,9 @@
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, type KeyLike } from 'jose';
-import { DomainError, MemoryStore, tokenIdTime, type Logger, type NewOutboxEvent } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import { tokenIdTime } from '@agentidp/shared/identity';
+import type { NewOutboxEvent } from '@agentidp/shared/outbox';
+import type { Logger } from '@agentidp/shared/runtime';
+import { MemoryStore } from '@agentidp/shared/store';
 import type { Clock } from '../common/clock';
 import type { AuthEventsRepository } from '../common/events.repository';
 import type { AuthConfig } from '../config';

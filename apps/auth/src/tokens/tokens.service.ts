@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { newTokenId, OPENID_SCOPE } from '@agentidp/shared';
+import { newTokenId, OPENID_SCOPE } from '@agentidp/shared/identity';
 import { CLOCK, type Clock } from '../common/clock';
 import { AuthEventsRepository } from '../common/events.repository';
 import type { AuthConfig } from '../config';

@@ -1,4 +1,5 @@
-import { currentContext, DomainError } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import { currentContext } from '@agentidp/shared/runtime';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

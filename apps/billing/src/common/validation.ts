@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { DomainError, type FieldError } from '@agentidp/shared';
+import { DomainError, type FieldError } from '@agentidp/shared/errors';
 
 /**
  * Parses one request with an object schema keyed by the public (snake_case) field names, or

@@ -1,4 +1,5 @@
-import { createLogger, DomainError } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import { createLogger } from '@agentidp/shared/runtime';
 import { captureLogs } from '@agentidp/shared/testing';
 import type { BillingConfig } from '../config';
 import type { TiersRepository } from '../tiers/tiers.repository';

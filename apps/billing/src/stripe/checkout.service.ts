@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { DEFAULT_TIER, DomainError, isUpgrade, type Logger } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import type { Logger } from '@agentidp/shared/runtime';
+import { DEFAULT_TIER, isUpgrade } from '@agentidp/shared/tiers';
 import { z } from 'zod';
 import type { BillingConfig } from '../config';
 import type { Tenant } from '../common/tenant';

@@ -1,13 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, POOL, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import {
-  DEFAULT_TIER,
-  isUpgrade,
-  withTransaction,
-  type Logger,
-  type Pool,
-  type PoolClient,
-} from '@agentidp/shared';
+import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
+import type { Logger } from '@agentidp/shared/runtime';
+import { DEFAULT_TIER, isUpgrade } from '@agentidp/shared/tiers';
 import { z } from 'zod';
 import type { BillingConfig } from '../config';
 import { isUuid } from '../common/tenant';

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, STORE } from '@agentidp/nest-kit';
+import type { PoolClient } from '@agentidp/shared/db';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   effectiveLimits,
   TIER_VERSION_TTL_MS,
   tierVersionKey,
-  type KeyValueStore,
-  type Logger,
-  type PoolClient,
   type TierLimitOverrides,
-} from '@agentidp/shared';
+} from '@agentidp/shared/tiers';
 import { recordEvents } from '../common/events';
 import { TiersRepository } from './tiers.repository';
 import type { OrgTierRecord, TierChange, TierChangeResult } from './tiers.types';

@@ -10,7 +10,8 @@ import {
   type SetTierOverrideResponse,
   type TierLimits as ProtoTierLimits,
 } from '@agentidp/proto/nest/agentid/billing/v1/billing';
-import { toTimestamp, type TierLimits } from '@agentidp/shared';
+import { toTimestamp } from '@agentidp/shared/grpc';
+import type { TierLimits } from '@agentidp/shared/tiers';
 import { requireTenant } from '../common/tenant';
 import { TiersService } from './tiers.service';
 

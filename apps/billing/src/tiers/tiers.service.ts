@@ -1,17 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL, STORE } from '@agentidp/nest-kit';
+import { withTransaction, type Pool } from '@agentidp/shared/db';
+import { DomainError } from '@agentidp/shared/errors';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
-  DomainError,
   effectiveLimits,
   nextUtcMidnight,
   readDailyUsage,
   TIER_NAMES,
-  withTransaction,
-  type KeyValueStore,
-  type Pool,
   type TierLimits,
   type TierName,
-} from '@agentidp/shared';
+} from '@agentidp/shared/tiers';
 import { z } from 'zod';
 import type { Tenant } from '../common/tenant';
 import { parseRequest } from '../common/validation';

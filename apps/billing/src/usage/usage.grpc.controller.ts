@@ -6,7 +6,7 @@ import {
   type GetUsageRequest,
   type GetUsageResponse,
 } from '@agentidp/proto/nest/agentid/billing/v1/billing';
-import { toTimestamp } from '@agentidp/shared';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { requireTenant } from '../common/tenant';
 import { UsageService } from './usage.service';
 

@@ -1,4 +1,4 @@
-import { callUnary } from '@agentidp/shared';
+import { callUnary } from '@agentidp/shared/grpc';
 import * as present from './audit.presenters';
 import { agentSummaryQuery, analyticsDaysQuery } from './audit.schemas';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';

@@ -1,4 +1,4 @@
-import { callUnary, toTimestamp } from '@agentidp/shared';
+import { callUnary, toTimestamp } from '@agentidp/shared/grpc';
 import * as present from './audit.presenters';
 import { auditEventParam, listAuditQuery, noQuery, verifyAuditQuery } from './audit.schemas';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';

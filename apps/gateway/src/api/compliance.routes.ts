@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
-import { callUnary } from '@agentidp/shared';
+import { callUnary } from '@agentidp/shared/grpc';
 import { agentCard, time } from './presenters';
 import * as present from './audit.presenters';
 import { agentCardsQuery, noQuery } from './audit.schemas';

@@ -1,4 +1,4 @@
-import { callUnary } from '@agentidp/shared';
+import { callUnary } from '@agentidp/shared/grpc';
 import * as present from './presenters';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
 import {

@@ -4,7 +4,7 @@ import type {
   IssuedCredential,
   Organization,
 } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
-import { fromTimestamp, type ProtoTimestamp } from '@agentidp/shared';
+import { fromTimestamp, type ProtoTimestamp } from '@agentidp/shared/grpc';
 
 /** gRPC messages → the snake_case JSON of api.md. Secrets appear only in `issuedCredential`. */
 

@@ -5,7 +5,7 @@ import {
   credentialFields,
   DEPLOYMENT_ENVS,
   organizationFields,
-} from '@agentidp/shared';
+} from '@agentidp/shared/identity';
 
 /**
  * Request schemas of the public API (api.md), composed from the shared field rules. Objects are

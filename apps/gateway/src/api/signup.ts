@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
-import { callUnary, DomainError, type KeyValueStore } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import { callUnary } from '@agentidp/shared/grpc';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import { BEARER_REALM } from '../auth/authenticate';
 import type { SignupConfig } from '../config';
 import { organization } from './presenters';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { DomainError, fieldPath, type FieldError } from '@agentidp/shared';
+import { DomainError, fieldPath, type FieldError } from '@agentidp/shared/errors';
 
 /**
  * Parses untrusted input with a zod schema; failures become one `validation_error` naming every

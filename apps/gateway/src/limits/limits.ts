@@ -1,5 +1,6 @@
 import type { Response } from 'express';
-import type { KeyValueStore, Logger } from '@agentidp/shared';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import type { RateLimitConfig } from '../config';
 import type { TokenMetrics } from '../metrics';
 import { StoreRateLimiter, type LimitDecision } from './rate-limiter';

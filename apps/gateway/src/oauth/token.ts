@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { AuthServiceClient, IssueTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import { callUnary, secondsUntilReset, type Logger } from '@agentidp/shared';
+import { callUnary } from '@agentidp/shared/grpc';
+import type { Logger } from '@agentidp/shared/runtime';
+import { secondsUntilReset } from '@agentidp/shared/tiers';
 import type { TokenMetrics } from '../metrics';
 import { clientCredentials, clientIp, formParams, noStore, parseForm, requireForm } from './form';
 import { OAuthError } from './oauth-errors';

@@ -1,16 +1,16 @@
 import type { Response } from 'express';
+import { DomainError } from '@agentidp/shared/errors';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   checkAndCount,
-  DomainError,
   quotaRefusal,
   resolveTier,
   tierVersionKey,
-  type KeyValueStore,
-  type Logger,
   type QuotaDecision,
   type ResolvedTier,
   type TierCache,
-} from '@agentidp/shared';
+} from '@agentidp/shared/tiers';
 import type { TokenMetrics } from '../metrics';
 
 /** Retry-After of the 503 given while billing cannot confirm an org's tier. */

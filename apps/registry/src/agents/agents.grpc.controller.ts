@@ -18,7 +18,7 @@ import {
   type UpdateAgentRequest,
   type UpdateAgentResponse,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
-import { toTimestamp } from '@agentidp/shared';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { requireTenant } from '../common/tenant';
 import { AgentsService } from './agents.service';
 import type { AgentPage, AgentRecord } from './agents.types';

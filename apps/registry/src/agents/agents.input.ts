@@ -1,11 +1,6 @@
 import { z } from 'zod';
-import {
-  AGENT_STATUSES,
-  agentFields,
-  DEPLOYMENT_ENVS,
-  FieldErrors,
-  type DeploymentEnv,
-} from '@agentidp/shared';
+import { FieldErrors } from '@agentidp/shared/errors';
+import { AGENT_STATUSES, agentFields, DEPLOYMENT_ENVS, type DeploymentEnv } from '@agentidp/shared/identity';
 import { optionalString, parseRequest, uuidField } from '../common/validation';
 import { decodeCursor } from './cursor';
 import type { AgentChanges, AgentCursor, AgentListQuery } from './agents.types';

@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import {
-  DomainError,
-  quotaRefusal,
-  withTransaction,
-  type NewOutboxEvent,
-  type Pool,
-  type PoolClient,
-  type ResolvedTier,
-} from '@agentidp/shared';
+import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
+import { DomainError } from '@agentidp/shared/errors';
+import type { NewOutboxEvent } from '@agentidp/shared/outbox';
+import { quotaRefusal, type ResolvedTier } from '@agentidp/shared/tiers';
 import type { RegistryConfig } from '../config';
 import { conflictOnUniqueViolation } from '../common/database';
 import { recordEvents } from '../common/events';

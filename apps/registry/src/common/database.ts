@@ -1,4 +1,5 @@
-import { DomainError, type Pool, type PoolClient } from '@agentidp/shared';
+import type { Pool, PoolClient } from '@agentidp/shared/db';
+import { DomainError } from '@agentidp/shared/errors';
 
 /** What a repository runs SQL on: the pool, or the client of an open transaction. */
 export type Queryable = Pool | PoolClient;

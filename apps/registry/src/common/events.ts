@@ -1,4 +1,5 @@
-import { writeOutbox, type NewOutboxEvent, type PoolClient } from '@agentidp/shared';
+import type { PoolClient } from '@agentidp/shared/db';
+import { writeOutbox, type NewOutboxEvent } from '@agentidp/shared/outbox';
 
 /**
  * Writes the registry's domain events into `registry.outbox` on the transaction of the change

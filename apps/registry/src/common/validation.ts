@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { FieldErrors, uuid } from '@agentidp/shared';
+import { FieldErrors } from '@agentidp/shared/errors';
+import { uuid } from '@agentidp/shared/identity';
 
 /** Parses one request with an object schema keyed by public field names, or throws validation_error. */
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {

@@ -14,7 +14,7 @@ import {
   type VerifyClientSecretRequest,
   type VerifyClientSecretResponse,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
-import { fromTimestamp, toTimestamp } from '@agentidp/shared';
+import { fromTimestamp, toTimestamp } from '@agentidp/shared/grpc';
 import { requireTenant } from '../common/tenant';
 import { toProtoCredential, toProtoIssuedCredential } from './credentials.mapping';
 import { CredentialsService } from './credentials.service';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { credentialFields } from '@agentidp/shared';
+import { credentialFields } from '@agentidp/shared/identity';
 import { parseRequest, uuidField } from '../common/validation';
 
 /** Request rules of the credential RPCs, keyed by the public API's field names. */

@@ -1,4 +1,4 @@
-import type { Pool } from '@agentidp/shared';
+import type { Pool } from '@agentidp/shared/db';
 import type { AgentsRepository } from '../agents/agents.repository';
 import type { RevocationPublisher } from '../revocation/revocation.publisher';
 import type { ClientSecrets } from './client-secrets';

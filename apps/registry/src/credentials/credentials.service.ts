@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
-import {
-  DomainError,
-  isManagementScope,
-  OPENID_SCOPE,
-  withTransaction,
-  type NewOutboxEvent,
-  type Pool,
-  type PoolClient,
-} from '@agentidp/shared';
+import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
+import { DomainError } from '@agentidp/shared/errors';
+import { isManagementScope, OPENID_SCOPE } from '@agentidp/shared/identity';
+import type { NewOutboxEvent } from '@agentidp/shared/outbox';
 import { recordEvents } from '../common/events';
 import type { Tenant } from '../common/tenant';
 import { parseAgentId } from '../agents/agents.input';

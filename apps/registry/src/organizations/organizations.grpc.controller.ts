@@ -8,7 +8,7 @@ import {
   type Organization,
   type RegistryServiceController,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
-import { toTimestamp } from '@agentidp/shared';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { requireTenant } from '../common/tenant';
 import { toProtoIssuedCredential } from '../credentials/credentials.mapping';
 import { OrganizationsService } from './organizations.service';

@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import {
-  DomainError,
-  MANAGEMENT_SCOPES,
-  organizationFields,
-  withTransaction,
-  type Pool,
-} from '@agentidp/shared';
+import { withTransaction, type Pool } from '@agentidp/shared/db';
+import { DomainError } from '@agentidp/shared/errors';
+import { MANAGEMENT_SCOPES, organizationFields } from '@agentidp/shared/identity';
 import { z } from 'zod';
 import type { RegistryConfig } from '../config';
 import { conflictOnUniqueViolation } from '../common/database';

@@ -1,16 +1,10 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG, STORE, type ServiceConfig } from '@agentidp/nest-kit';
 import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import {
-  billingTierFetcher,
-  CHANNEL_OPTIONS,
-  INSECURE,
-  resolveTier,
-  TierCache,
-  type KeyValueStore,
-  type Logger,
-  type ResolvedTier,
-} from '@agentidp/shared';
+import { CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
+import { billingTierFetcher, resolveTier, TierCache, type ResolvedTier } from '@agentidp/shared/tiers';
 
 /**
  * An organization's tier as billing owns it, for the agent-limit check. Billing is asked through a

@@ -1,7 +1,6 @@
-import { DomainError } from './errors';
-import type { KeyValueStore } from './store';
+import { DomainError } from '../errors';
+import type { KeyValueStore } from '../store';
 import type { TierLimits, TierName } from './tiers';
-import { msUntilNextUtcMidnight } from './time';
 
 /**
  * Daily tier quotas (api.md "Tiers, usage, billing"): API calls counted per organization per UTC
@@ -18,6 +17,12 @@ export type QuotaKind = 'calls' | 'tokens';
 
 /** How long a daily counter outlives its day (billing's usage flush reads the finished day). */
 export const COUNTER_RETENTION_MS = 2 * 24 * 60 * 60 * 1000;
+
+/** Milliseconds from `now` until the next UTC midnight (daily quotas reset then). */
+export function msUntilNextUtcMidnight(now: Date): number {
+  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  return next - now.getTime();
+}
 
 /** `YYYY-MM-DD` of `now` in UTC. */
 export function utcDay(now: Date): string {

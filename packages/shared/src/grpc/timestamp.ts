@@ -14,9 +14,3 @@ export function fromTimestamp(ts: ProtoTimestamp | null | undefined): Date | und
   if (!ts) return undefined;
   return new Date(ts.seconds * 1000 + Math.floor(ts.nanos / 1_000_000));
 }
-
-/** Milliseconds from `now` until the next UTC midnight (daily quotas reset then). */
-export function msUntilNextUtcMidnight(now: Date): number {
-  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-  return next - now.getTime();
-}

@@ -33,3 +33,16 @@ export function exitOnShutdownSignal(
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }
+
+/** `promise`, or a rejection with `message` once `ms` have passed (the promise is not cancelled). */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,4 +1,4 @@
-import { DomainError } from './errors';
+import { DomainError } from '../errors';
 import {
   checkAndCount,
   COUNTER_RETENTION_MS,
@@ -12,7 +12,7 @@ import {
   utcDay,
   type QuotaCheck,
 } from './quota';
-import { MemoryStore } from './store';
+import { MemoryStore } from '../store';
 
 const ORG = '0f8c2a5e-7d4b-4c1a-9e2f-3b6d8a1c5e7f';
 

@@ -1,4 +1,4 @@
-import { MemoryStore } from './store';
+import { MemoryStore } from '../store';
 import { resolveTier, TierCache, type OrgTierInfo } from './tier-cache';
 import { TIER_CONFIG, tierVersionKey } from './tiers';
 

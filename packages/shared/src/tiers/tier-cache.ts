@@ -1,8 +1,9 @@
 import { Metadata } from '@grpc/grpc-js';
+import { LRUCache } from 'lru-cache';
 import type { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import { CONTEXT_METADATA, currentContext, requestIdFrom } from './context';
-import { callUnary } from './grpc/client';
-import type { KeyValueStore } from './store';
+import { callUnary } from '../grpc/client';
+import { CONTEXT_METADATA, currentContext, requestIdFrom } from '../runtime/context';
+import type { KeyValueStore } from '../store';
 import {
   DEFAULT_TIER,
   isTierName,
@@ -60,39 +61,34 @@ interface Entry {
  */
 export class TierCache {
   static readonly DEFAULT_TTL_MS = 30_000;
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: LRUCache<string, Entry>;
   private readonly pending = new Map<string, { seen: string | null; promise: Promise<OrgTierInfo> }>();
   private readonly ttlMs: number;
-  private readonly maxEntries: number;
   private readonly now: () => number;
 
   constructor(private readonly options: TierCacheOptions) {
     this.ttlMs = options.ttlMs ?? TierCache.DEFAULT_TTL_MS;
-    this.maxEntries = options.maxEntries ?? 10_000;
     this.now = options.now ?? Date.now;
+    // Expiry is ours (`expiresAt`): an expired entry is still what billing's outage falls back to.
+    this.entries = new LRUCache<string, Entry>({ max: options.maxEntries ?? 10_000 });
   }
 
   /** The org's tier, given the current value of `tierVersionKey(orgId)` in the store. */
   async get(orgId: string, published: string | null): Promise<OrgTierInfo> {
     const entry = this.entries.get(orgId);
-    if (entry && entry.seen === published && this.now() < entry.expiresAt) {
-      // Least recently used goes first: re-insert to move it to the end.
-      this.entries.delete(orgId);
-      this.entries.set(orgId, entry);
-      return entry.info;
-    }
+    if (entry && entry.seen === published && this.now() < entry.expiresAt) return entry.info;
     const inflight = this.pending.get(orgId);
     if (inflight && inflight.seen === published) return inflight.promise;
 
     const promise = this.options.fetch(orgId).then(
       (info) => {
-        this.remember(orgId, { info, seen: published, expiresAt: this.now() + this.ttlMs });
+        this.entries.set(orgId, { info, seen: published, expiresAt: this.now() + this.ttlMs });
         return info;
       },
       (error: unknown) => {
         if (!entry) throw error;
         // Keep serving it for a few seconds instead of asking a failing billing on every request.
-        this.remember(orgId, {
+        this.entries.set(orgId, {
           ...entry,
           seen: published,
           expiresAt: this.now() + Math.min(this.ttlMs, 5_000),
@@ -114,16 +110,6 @@ export class TierCache {
 
   invalidate(orgId: string): void {
     this.entries.delete(orgId);
-  }
-
-  private remember(orgId: string, entry: Entry): void {
-    this.entries.delete(orgId);
-    this.entries.set(orgId, entry);
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
   }
 }
 
