@@ -1,6 +1,5 @@
 import type { FieldErrors } from '@agentidp/shared/errors';
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const ACTION_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 
 /** `days` of the analytics queries: 1–90 (0 on the wire means the default). */

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { LOGGER, POOL } from '@agentidp/nest-kit';
 import { withTransaction, type Pool } from '@agentidp/shared/db';
 import { DomainError, type FieldError } from '@agentidp/shared/errors';
+import { isUuid } from '@agentidp/shared/identity';
 import type { Logger } from '@agentidp/shared/runtime';
 import { AnalyticsRepository } from '../analytics/analytics.repository';
 import { ChainHasher } from '../chain/chain.hasher';
@@ -10,7 +11,6 @@ import { EVENT_PUBLISHER, type EventPublisher } from './event-publisher';
 import { EventsRepository } from './events.repository';
 import type { AuditEventRecord, ChainHead, StoredEvent } from './events.types';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Dotted lower-case names: `token.issued`, `credential.rotated`. */
 const ACTION = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 export const MAX_BATCH = 1_000;
@@ -143,7 +143,7 @@ function validate(events: readonly AuditEventRecord[]): void {
   const errors: FieldError[] = [];
   events.forEach((event, i) => {
     const at = (field: string) => `events[${i}].${field}`;
-    if (!UUID.test(event.eventId)) errors.push({ path: at('event_id'), message: 'must be a UUID' });
+    if (!isUuid(event.eventId)) errors.push({ path: at('event_id'), message: 'must be a UUID' });
     if (!event.action) errors.push({ path: at('action'), message: 'is required' });
     else if (!ACTION.test(event.action) || event.action.length > 64)
       errors.push({ path: at('action'), message: 'must be a dotted lower-case name like token.issued' });

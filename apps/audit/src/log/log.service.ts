@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, FieldErrors } from '@agentidp/shared/errors';
-import { ACTION_NAME, UUID } from '../common/fields';
+import { isUuid } from '@agentidp/shared/identity';
+import { ACTION_NAME } from '../common/fields';
 import type { StoredEvent } from '../events/events.types';
 import { decodeCursor, encodeCursor } from './cursor';
 import { LogRepository } from './log.repository';
@@ -47,7 +48,7 @@ export class LogService {
 
   /** One event; another organization's is indistinguishable from a missing one. */
   async get(organizationId: string, eventId: string): Promise<StoredEvent> {
-    if (!UUID.test(eventId)) {
+    if (!isUuid(eventId)) {
       throw new DomainError('validation_error', 'Invalid request: event_id must be a UUID', {
         errors: [{ path: 'event_id', message: 'must be a UUID' }],
       });
@@ -73,7 +74,7 @@ function parseList(input: ListEventsInput): ListEventsQuery {
   if (input.action && (!ACTION_NAME.test(input.action) || input.action.length > 64)) {
     errors.add('action', 'must be an action name like token.issued');
   }
-  if (input.agentId && !UUID.test(input.agentId)) errors.add('agent_id', 'must be a UUID');
+  if (input.agentId && !isUuid(input.agentId)) errors.add('agent_id', 'must be a UUID');
   if (input.outcome && input.outcome !== 'success' && input.outcome !== 'failure') {
     errors.add('outcome', 'must be success or failure');
   }

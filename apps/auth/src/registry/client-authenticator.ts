@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
 import { DomainError } from '@agentidp/shared/errors';
-import { PLATFORM_ORGANIZATION_ID } from '@agentidp/shared/identity';
+import { MAX_CLIENT_ID_LENGTH, PLATFORM_ORGANIZATION_ID } from '@agentidp/shared/identity';
 import type { Logger } from '@agentidp/shared/runtime';
 import type { KeyValueStore } from '@agentidp/shared/store';
 import { AuthEventsRepository } from '../common/events.repository';
@@ -27,7 +27,6 @@ export type ClientAuthEndpoint = 'token' | 'introspect' | 'revoke';
 export const CLIENT_AUTH_FAILED = 'Client authentication failed';
 
 // Longer values are no credential of ours; refuse them without a registry round trip.
-const MAX_CLIENT_ID_LENGTH = 256;
 const MAX_CLIENT_SECRET_LENGTH = 512;
 
 /**

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, POOL, SERVICE_CONFIG } from '@agentidp/nest-kit';
 import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
+import { isUuid } from '@agentidp/shared/identity';
 import type { Logger } from '@agentidp/shared/runtime';
 import { DEFAULT_TIER, isUpgrade } from '@agentidp/shared/tiers';
 import { z } from 'zod';
 import type { BillingConfig } from '../config';
-import { isUuid } from '../common/tenant';
 import { invalid } from '../common/validation';
 import { TierChanges } from '../tiers/tier-changes';
 import { TiersRepository } from '../tiers/tiers.repository';

@@ -60,3 +60,20 @@ export const credentialFields = {
 };
 
 export const uuid = z.uuid({ message: 'must be a UUID' });
+
+/**
+ * A UUID in canonical text form: lower-case hex in 8-4-4-4-12 groups, as Postgres prints one (and
+ * so as every id in our responses looks).
+ */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A version 7 UUID (RFC 9562: version 7, variant 10) in canonical text form, as token ids are. */
+export const UUID_V7_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * Whether `value` is a UUID in text form, in either case: ids from callers are checked with this
+ * before they reach SQL, then lower-cased so they compare equal to what Postgres returns.
+ */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value.toLowerCase());
+}
