@@ -4,5 +4,6 @@ export * from './health.controller';
 export * from './nest-logger';
 export * from './request-context.interceptor';
 export * from './service-config';
+export * from './tenant';
 export * from './tokens';
 export * from './main';

@@ -16,7 +16,7 @@ import {
 import type { DomainEvent } from '@agentidp/proto/nest/agentid/common/v1/event';
 import { DomainError } from '@agentidp/shared/errors';
 import { fromTimestamp, toTimestamp } from '@agentidp/shared/grpc';
-import { requireOrganization } from '../common/tenant';
+import { requireTenant } from '@agentidp/nest-kit';
 import { LogService } from '../log/log.service';
 import { EventsService } from './events.service';
 import type { AuditEventRecord, StoredEvent } from './events.types';
@@ -43,7 +43,7 @@ export class EventsGrpcController implements Pick<AuditServiceController, LogRpc
 
   @GrpcMethod(AUDIT_SERVICE_NAME, 'listEvents')
   async listEvents(request: ListEventsRequest): Promise<ListEventsResponse> {
-    const page = await this.log.list(requireOrganization(), {
+    const page = await this.log.list(requireTenant().organizationId, {
       limit: request.limit,
       cursor: request.cursor,
       action: request.action,
@@ -57,12 +57,12 @@ export class EventsGrpcController implements Pick<AuditServiceController, LogRpc
 
   @GrpcMethod(AUDIT_SERVICE_NAME, 'getEvent')
   async getEvent(request: GetEventRequest): Promise<GetEventResponse> {
-    return { event: toMessage(await this.log.get(requireOrganization(), request.eventId)) };
+    return { event: toMessage(await this.log.get(requireTenant().organizationId, request.eventId)) };
   }
 
   @GrpcMethod(AUDIT_SERVICE_NAME, 'verifyChain')
   async verifyChain(request: VerifyChainRequest): Promise<VerifyChainResponse> {
-    const result = await this.log.verify(requireOrganization(), {
+    const result = await this.log.verify(requireTenant().organizationId, {
       from: fromTimestamp(request.from),
       to: fromTimestamp(request.to),
     });

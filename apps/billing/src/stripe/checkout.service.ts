@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LOGGER, SERVICE_CONFIG } from '@agentidp/nest-kit';
+import { LOGGER, SERVICE_CONFIG, type Tenant } from '@agentidp/nest-kit';
 import { DomainError } from '@agentidp/shared/errors';
 import type { Logger } from '@agentidp/shared/runtime';
 import { DEFAULT_TIER, isUpgrade } from '@agentidp/shared/tiers';
 import { z } from 'zod';
 import type { BillingConfig } from '../config';
-import type { Tenant } from '../common/tenant';
 import { invalid, parseRequest } from '../common/validation';
 import { TiersRepository } from '../tiers/tiers.repository';
 import { billingDisabled } from './billing-disabled';

@@ -8,7 +8,7 @@ import {
   type HandleStripeWebhookRequest,
   type HandleStripeWebhookResponse,
 } from '@agentidp/proto/nest/agentid/billing/v1/billing';
-import { requireTenant } from '../common/tenant';
+import { requireTenant } from '@agentidp/nest-kit';
 import { CheckoutService } from './checkout.service';
 import { WebhooksService } from './webhooks.service';
 

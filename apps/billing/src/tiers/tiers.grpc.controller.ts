@@ -12,7 +12,7 @@ import {
 } from '@agentidp/proto/nest/agentid/billing/v1/billing';
 import { toTimestamp } from '@agentidp/shared/grpc';
 import type { TierLimits } from '@agentidp/shared/tiers';
-import { requireTenant } from '../common/tenant';
+import { requireTenant } from '@agentidp/nest-kit';
 import { TiersService } from './tiers.service';
 
 /** The tier RPCs of agentid.billing.v1.BillingService: proto ↔ domain only. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { POOL, STORE } from '@agentidp/nest-kit';
+import { POOL, STORE, type Tenant } from '@agentidp/nest-kit';
 import { withTransaction, type Pool } from '@agentidp/shared/db';
 import { DomainError } from '@agentidp/shared/errors';
 import type { KeyValueStore } from '@agentidp/shared/store';
@@ -12,7 +12,6 @@ import {
   type TierName,
 } from '@agentidp/shared/tiers';
 import { z } from 'zod';
-import type { Tenant } from '../common/tenant';
 import { parseRequest } from '../common/validation';
 import { OrgActivity } from './activity';
 import { TierChanges } from './tier-changes';

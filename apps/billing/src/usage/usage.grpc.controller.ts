@@ -7,7 +7,7 @@ import {
   type GetUsageResponse,
 } from '@agentidp/proto/nest/agentid/billing/v1/billing';
 import { toTimestamp } from '@agentidp/shared/grpc';
-import { requireTenant } from '../common/tenant';
+import { requireTenant } from '@agentidp/nest-kit';
 import { UsageService } from './usage.service';
 
 /** The usage RPC of agentid.billing.v1.BillingService: proto ↔ domain only. */

@@ -19,7 +19,7 @@ import {
   type UpdateAgentResponse,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
 import { toTimestamp } from '@agentidp/shared/grpc';
-import { requireTenant } from '../common/tenant';
+import { requireTenant } from '@agentidp/nest-kit';
 import { AgentsService } from './agents.service';
 import type { AgentPage, AgentRecord } from './agents.types';
 import { encodeCursor } from './cursor';

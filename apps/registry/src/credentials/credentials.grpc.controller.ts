@@ -15,7 +15,7 @@ import {
   type VerifyClientSecretResponse,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
 import { fromTimestamp, toTimestamp } from '@agentidp/shared/grpc';
-import { requireTenant } from '../common/tenant';
+import { requireTenant } from '@agentidp/nest-kit';
 import { toProtoCredential, toProtoIssuedCredential } from './credentials.mapping';
 import { CredentialsService } from './credentials.service';
 

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { POOL } from '@agentidp/nest-kit';
+import { POOL, type Tenant } from '@agentidp/nest-kit';
 import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
 import { DomainError } from '@agentidp/shared/errors';
-import { isManagementScope, OPENID_SCOPE } from '@agentidp/shared/identity';
+import { isManagementScope, MAX_CLIENT_ID_LENGTH, OPENID_SCOPE } from '@agentidp/shared/identity';
 import type { NewOutboxEvent } from '@agentidp/shared/outbox';
 import { recordEvents } from '../common/events';
-import type { Tenant } from '../common/tenant';
 import { parseAgentId } from '../agents/agents.input';
 import { agentNotFound } from '../agents/agents.service';
 import { AgentsRepository } from '../agents/agents.repository';
@@ -29,9 +28,6 @@ import {
   type VerifyResult,
 } from './credentials.types';
 import { GRANT_MANAGEMENT_SCOPE, resolveCredentialScopes } from './scope-policy';
-
-/** Longer than any client id we issue; a longer one is unknown without a lookup. */
-const MAX_CLIENT_ID_LENGTH = 128;
 
 /** Credential rules: issue, list, rotate, revoke, and the token path's secret check. */
 @Injectable()

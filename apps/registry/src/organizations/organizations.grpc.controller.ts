@@ -9,7 +9,7 @@ import {
   type RegistryServiceController,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
 import { toTimestamp } from '@agentidp/shared/grpc';
-import { requireTenant } from '../common/tenant';
+import { requireTenant } from '@agentidp/nest-kit';
 import { toProtoIssuedCredential } from '../credentials/credentials.mapping';
 import { OrganizationsService } from './organizations.service';
 import type { OrganizationRecord } from './organizations.types';

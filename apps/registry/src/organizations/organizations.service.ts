@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { POOL, SERVICE_CONFIG } from '@agentidp/nest-kit';
+import { POOL, SERVICE_CONFIG, type Tenant } from '@agentidp/nest-kit';
 import { withTransaction, type Pool } from '@agentidp/shared/db';
 import { DomainError } from '@agentidp/shared/errors';
 import { MANAGEMENT_SCOPES, organizationFields } from '@agentidp/shared/identity';
@@ -8,7 +8,6 @@ import { z } from 'zod';
 import type { RegistryConfig } from '../config';
 import { conflictOnUniqueViolation } from '../common/database';
 import { recordEvents } from '../common/events';
-import type { Tenant } from '../common/tenant';
 import { parseRequest } from '../common/validation';
 import { AgentsRepository } from '../agents/agents.repository';
 import { agentDid } from '../agents/did';

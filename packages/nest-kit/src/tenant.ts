@@ -1,7 +1,6 @@
 import { DomainError } from '@agentidp/shared/errors';
+import { isUuid } from '@agentidp/shared/identity';
 import { currentContext } from '@agentidp/shared/runtime';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The organization an RPC acts for, and what the caller's token may do. */
 export interface Tenant {
@@ -11,14 +10,19 @@ export interface Tenant {
 }
 
 /**
- * The caller's organization, from the `x-organization-id` metadata the gateway sets from the
- * verified token. Never from a request body: nothing a client sends can select another tenant.
- * Every RPC but CreateOrganization and VerifyClientSecret needs one.
+ * The caller's organization, from the `x-organization-id` metadata that the gateway sets from the
+ * verified token (or that a service sets for an organization it has authenticated itself, as auth
+ * does when it asks billing for a tier). Never from a request field: nothing a client sends can
+ * select another tenant, and every tenant query is scoped by this id. Lower-cased, so it compares
+ * equal to the ids Postgres returns.
+ *
+ * RPCs that run before any organization is known (signup, client authentication, the audit
+ * intake) do not call it.
  */
 export function requireTenant(): Tenant {
   const context = currentContext();
   const organizationId = context?.organizationId;
-  if (!organizationId || !UUID.test(organizationId)) {
+  if (!isUuid(organizationId)) {
     throw new DomainError('invalid_token', 'The call carries no valid organization context');
   }
   return { organizationId: organizationId.toLowerCase(), scopes: context?.scopes ?? [] };
