@@ -6,4 +6,5 @@ export * from './request-context.interceptor';
 export * from './service-config';
 export * from './tenant';
 export * from './tokens';
+export * from './validation';
 export * from './main';

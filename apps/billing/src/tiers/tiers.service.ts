@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL, STORE, type Tenant } from '@agentidp/nest-kit';
 import { withTransaction, type Pool } from '@agentidp/shared/db';
-import { DomainError } from '@agentidp/shared/errors';
+import { DomainError, parseRequest } from '@agentidp/shared/errors';
 import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   effectiveLimits,
@@ -12,7 +12,6 @@ import {
   type TierName,
 } from '@agentidp/shared/tiers';
 import { z } from 'zod';
-import { parseRequest } from '../common/validation';
 import { OrgActivity } from './activity';
 import { TierChanges } from './tier-changes';
 import { defaultRecord, TiersRepository } from './tiers.repository';

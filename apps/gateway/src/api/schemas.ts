@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import {
-  agentFields,
   AGENT_STATUSES,
+  agentFields,
   credentialFields,
   DEPLOYMENT_ENVS,
   organizationFields,
+  uuid,
 } from '@agentidp/shared/identity';
 
 /**
@@ -27,10 +28,10 @@ export const signupBody = z.strictObject({
   slug: organizationFields.slug,
 });
 
-export const agentIdParam = z.strictObject({ agent_id: z.uuid({ message: 'must be a UUID' }) });
+export const agentIdParam = z.strictObject({ agent_id: uuid });
 export const credentialParams = z.strictObject({
-  agent_id: z.uuid({ message: 'must be a UUID' }),
-  credential_id: z.uuid({ message: 'must be a UUID' }),
+  agent_id: uuid,
+  credential_id: uuid,
 });
 
 export const createAgentBody = z.strictObject({

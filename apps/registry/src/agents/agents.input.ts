@@ -1,7 +1,13 @@
 import { z } from 'zod';
-import { FieldErrors } from '@agentidp/shared/errors';
-import { AGENT_STATUSES, agentFields, DEPLOYMENT_ENVS, type DeploymentEnv } from '@agentidp/shared/identity';
-import { optionalString, parseRequest, uuidField } from '../common/validation';
+import { FieldErrors, parseRequest } from '@agentidp/shared/errors';
+import {
+  AGENT_STATUSES,
+  agentFields,
+  canonicalUuid,
+  DEPLOYMENT_ENVS,
+  type DeploymentEnv,
+} from '@agentidp/shared/identity';
+import { optionalString } from '@agentidp/nest-kit';
 import { decodeCursor } from './cursor';
 import type { AgentChanges, AgentCursor, AgentListQuery } from './agents.types';
 
@@ -91,7 +97,7 @@ export function parseCreateAgent(input: CreateAgentInput): ValidAgentFields {
 }
 
 export function parseAgentId(agentId: string): string {
-  return parseRequest(z.object({ agent_id: uuidField }), { agent_id: agentId }, 'agent id').agent_id;
+  return parseRequest(z.object({ agent_id: canonicalUuid }), { agent_id: agentId }, 'agent id').agent_id;
 }
 
 // ── ListAgents ─────────────────────────────────────────────────────────────────────────────────
@@ -199,7 +205,7 @@ export interface ValidUpdate {
  */
 export function parseUpdateAgent(input: UpdateAgentInput): ValidUpdate {
   const errors = new FieldErrors();
-  const agentId = errors.check('agent_id', uuidField, input.agentId);
+  const agentId = errors.check('agent_id', canonicalUuid, input.agentId);
   const named = new Set<UpdatableField>();
   input.updateFields.forEach((name, i) => {
     if (isUpdatableField(name)) named.add(name);

@@ -61,6 +61,9 @@ export const credentialFields = {
 
 export const uuid = z.uuid({ message: 'must be a UUID' });
 
+/** An id sent by a caller: a UUID, lower-cased so it compares equal to what Postgres returns. */
+export const canonicalUuid = uuid.transform((value) => value.toLowerCase());
+
 /**
  * A UUID in canonical text form: lower-case hex in 8-4-4-4-12 groups, as Postgres prints one (and
  * so as every id in our responses looks).
