@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
-import type { Pool, PoolClient } from '@agentidp/shared/db';
+import type { Pool, PoolClient, Queryable } from '@agentidp/shared/db';
 import type { AgentStatus, DeploymentEnv } from '@agentidp/shared/identity';
-import type { Queryable } from '../common/database';
 import type { AgentChanges, AgentListQuery, AgentRecord, AgentRole, NewAgent } from './agents.types';
 
 interface AgentRow {

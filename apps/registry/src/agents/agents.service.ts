@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL, SERVICE_CONFIG, type Tenant } from '@agentidp/nest-kit';
-import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
+import { conflictOnUniqueViolation, withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
 import { DomainError } from '@agentidp/shared/errors';
 import type { NewOutboxEvent } from '@agentidp/shared/outbox';
 import { quotaRefusal, type ResolvedTier } from '@agentidp/shared/tiers';
 import type { RegistryConfig } from '../config';
-import { conflictOnUniqueViolation } from '../common/database';
 import { recordEvents } from '../common/events';
 import { RevocationPublisher } from '../revocation/revocation.publisher';
 import { OrgTiers } from '../tiers/org-tiers';

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL, SERVICE_CONFIG, type Tenant } from '@agentidp/nest-kit';
-import { withTransaction, type Pool } from '@agentidp/shared/db';
+import { conflictOnUniqueViolation, withTransaction, type Pool } from '@agentidp/shared/db';
 import { DomainError, parseRequest } from '@agentidp/shared/errors';
 import { MANAGEMENT_SCOPES, organizationFields } from '@agentidp/shared/identity';
 import { z } from 'zod';
 import type { RegistryConfig } from '../config';
-import { conflictOnUniqueViolation } from '../common/database';
 import { recordEvents } from '../common/events';
 import { AgentsRepository } from '../agents/agents.repository';
 import { agentDid } from '../agents/did';

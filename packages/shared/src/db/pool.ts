@@ -3,6 +3,9 @@ import { withTimeout } from '../runtime/process';
 
 export type { Pool, PoolClient };
 
+/** What a repository runs SQL on: the pool, or the client of an open transaction. */
+export type Queryable = Pool | PoolClient;
+
 export interface CreatePoolOptions {
   connectionString: string;
   /** Application name shown in pg_stat_activity, e.g. `agentidp-registry`. */

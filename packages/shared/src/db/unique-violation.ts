@@ -1,8 +1,4 @@
-import type { Pool, PoolClient } from '@agentidp/shared/db';
-import { DomainError } from '@agentidp/shared/errors';
-
-/** What a repository runs SQL on: the pool, or the client of an open transaction. */
-export type Queryable = Pool | PoolClient;
+import { DomainError } from '../errors';
 
 interface PgError {
   code?: unknown;
@@ -18,8 +14,9 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 }
 
 /**
- * Maps a unique violation to `conflict` with the message of its constraint; anything else is
- * rethrown as is (and becomes internal_error at the filter).
+ * Maps a unique violation to `conflict` with the message of its constraint (a second signup with
+ * a taken slug, a second agent with the same email); anything else is rethrown as is (and becomes
+ * internal_error at the service's error filter).
  */
 export function conflictOnUniqueViolation(error: unknown, messages: Record<string, string>): never {
   if (isUniqueViolation(error)) {
