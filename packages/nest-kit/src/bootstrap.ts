@@ -16,7 +16,9 @@ import { HealthController } from './health.controller';
 import { NestPinoLogger } from './nest-logger';
 import { RequestContextInterceptor } from './request-context.interceptor';
 import type { ServiceConfig } from './service-config';
-import { LOGGER, OUTBOX_RELAY, POOL, SERVICE_CONFIG, STORE } from './tokens';
+import { systemClock } from './clock';
+import { OutboxEvents } from './outbox-events';
+import { CLOCK, LOGGER, OUTBOX_RELAY, POOL, SERVICE_CONFIG, STORE } from './tokens';
 
 /** What makes one service different from the others; everything else is shared here. */
 export interface ServiceDefinition {
@@ -65,10 +67,16 @@ class ServiceRuntimeModule {
       store: KeyValueStore;
       logger: Logger;
       config: ServiceConfig;
-      relay?: OutboxRelay;
+      /** The service's outbox, when it has one: its schema and relay. */
+      outbox?: { schema: ServiceName; relay: OutboxRelay };
     },
     imports: (Type | DynamicModule)[],
   ): DynamicModule {
+    const { outbox } = providers;
+    // Audit, the relays' sink, has no outbox: injecting OutboxEvents there fails at boot.
+    const events = outbox
+      ? [{ provide: OutboxEvents, useValue: new OutboxEvents(providers.pool, outbox.relay, outbox.schema) }]
+      : [];
     return {
       module: ServiceRuntimeModule,
       imports,
@@ -78,11 +86,13 @@ class ServiceRuntimeModule {
         { provide: STORE, useValue: providers.store },
         { provide: LOGGER, useValue: providers.logger },
         { provide: SERVICE_CONFIG, useValue: providers.config },
-        { provide: OUTBOX_RELAY, useValue: providers.relay ?? null },
+        { provide: OUTBOX_RELAY, useValue: outbox?.relay ?? null },
+        { provide: CLOCK, useValue: systemClock },
+        ...events,
         { provide: APP_FILTER, useClass: DomainErrorRpcFilter },
         { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
       ],
-      exports: [POOL, STORE, LOGGER, SERVICE_CONFIG, OUTBOX_RELAY],
+      exports: [POOL, STORE, LOGGER, SERVICE_CONFIG, OUTBOX_RELAY, CLOCK, ...events.map((p) => p.provide)],
     };
   }
 }
@@ -153,7 +163,10 @@ export async function startService(
   let app: INestMicroservice;
   try {
     app = await NestFactory.createMicroservice<MicroserviceOptions>(
-      ServiceRuntimeModule.forRoot({ pool, store, logger, config, relay }, definition.imports),
+      ServiceRuntimeModule.forRoot(
+        { pool, store, logger, config, outbox: relay && { schema: definition.name, relay } },
+        definition.imports,
+      ),
       {
         transport: Transport.GRPC,
         options: {

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { STORE } from '@agentidp/nest-kit';
+import { CLOCK, STORE, type Clock } from '@agentidp/nest-kit';
 import { DomainError } from '@agentidp/shared/errors';
 import { revocationCheckKeys, revocationState, type ManagementScope } from '@agentidp/shared/identity';
 import type { KeyValueStore } from '@agentidp/shared/store';
-import { CLOCK, type Clock } from '../common/clock';
 import { AccessTokenVerifier, type AccessTokenClaims } from '../keys/access-token.verifier';
 import {
   CLIENT_AUTH_FAILED,

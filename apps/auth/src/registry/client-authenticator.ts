@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LOGGER, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
+import { LOGGER, OutboxEvents, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
 import { DomainError } from '@agentidp/shared/errors';
 import { MAX_CLIENT_ID_LENGTH, PLATFORM_ORGANIZATION_ID } from '@agentidp/shared/identity';
 import type { Logger } from '@agentidp/shared/runtime';
 import type { KeyValueStore } from '@agentidp/shared/store';
-import { AuthEventsRepository } from '../common/events.repository';
 import type { AuthConfig } from '../config';
 import { RegistryClient, type ClientAuthentication } from './registry.client';
 import { VerifiedClientCache } from './verified-client-cache';
@@ -43,7 +42,7 @@ export class ClientAuthenticator {
 
   constructor(
     private readonly registry: RegistryClient,
-    private readonly events: AuthEventsRepository,
+    private readonly events: OutboxEvents,
     @Inject(LOGGER) logger: Logger,
     @Inject(STORE) store: KeyValueStore,
     @Inject(SERVICE_CONFIG) config: AuthConfig,

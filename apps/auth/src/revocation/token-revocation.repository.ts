@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { POOL } from '@agentidp/nest-kit';
+import { OutboxEvents, POOL } from '@agentidp/nest-kit';
 import { withTransaction, type Pool } from '@agentidp/shared/db';
 import type { NewOutboxEvent } from '@agentidp/shared/outbox';
-import { AuthEventsRepository } from '../common/events.repository';
 
 /** One revoked token, as stored. */
 export interface TokenRevocationRecord {
@@ -34,7 +33,7 @@ export interface RevocationPage {
 export class TokenRevocationRepository {
   constructor(
     @Inject(POOL) private readonly pool: Pool,
-    private readonly events: AuthEventsRepository,
+    private readonly events: OutboxEvents,
   ) {}
 
   /**

@@ -1,10 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { LOGGER, STORE } from '@agentidp/nest-kit';
+import { CLOCK, LOGGER, STORE, type Clock } from '@agentidp/nest-kit';
 import { DomainError } from '@agentidp/shared/errors';
 import { REVOCATION_PREFIX, RevocationWarmer, type ManagementScope } from '@agentidp/shared/identity';
 import type { Logger } from '@agentidp/shared/runtime';
 import type { KeyValueStore } from '@agentidp/shared/store';
-import { CLOCK, type Clock } from '../common/clock';
 import { AccessTokenVerifier, type AccessTokenClaims } from '../keys/access-token.verifier';
 import {
   CLIENT_AUTH_FAILED,

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { POOL, SERVICE_CONFIG, type Tenant } from '@agentidp/nest-kit';
+import { OutboxEvents, POOL, SERVICE_CONFIG, type Tenant } from '@agentidp/nest-kit';
 import { conflictOnUniqueViolation, withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
 import { DomainError } from '@agentidp/shared/errors';
 import type { NewOutboxEvent } from '@agentidp/shared/outbox';
 import { quotaRefusal, type ResolvedTier } from '@agentidp/shared/tiers';
 import type { RegistryConfig } from '../config';
-import { recordEvents } from '../common/events';
 import { RevocationPublisher } from '../revocation/revocation.publisher';
 import { OrgTiers } from '../tiers/org-tiers';
 import {
@@ -31,6 +30,7 @@ export class AgentsService {
     private readonly agents: AgentsRepository,
     private readonly revocations: RevocationPublisher,
     private readonly tiers: OrgTiers,
+    private readonly events: OutboxEvents,
   ) {}
 
   /**
@@ -54,7 +54,7 @@ export class AgentsService {
           did: agentDid(this.config.didWebDomain, agentId),
           createdAt: new Date(),
         });
-        await recordEvents(tx, [
+        await this.events.recordOn(tx, [
           {
             action: 'agent.created',
             organizationId,
@@ -163,7 +163,7 @@ export class AgentsService {
         });
       }
       if (reactivating) events.push({ action: 'agent.reactivated', organizationId, agentId, details: {} });
-      await recordEvents(tx, events);
+      await this.events.recordOn(tx, events);
       return updated;
     });
   }
@@ -194,7 +194,7 @@ export class AgentsService {
         this.revocations.revokeAgent(id, now),
         ...revoked.map((c) => this.revocations.revokeClient(c.clientId, now, now)),
       ]);
-      await recordEvents(tx, [
+      await this.events.recordOn(tx, [
         {
           action: 'agent.decommissioned',
           organizationId,

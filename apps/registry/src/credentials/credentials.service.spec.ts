@@ -1,5 +1,6 @@
 import type { Pool } from '@agentidp/shared/db';
 import { MAX_CLIENT_ID_LENGTH } from '@agentidp/shared/identity';
+import type { OutboxEvents } from '@agentidp/nest-kit';
 import type { AgentsRepository } from '../agents/agents.repository';
 import type { RevocationPublisher } from '../revocation/revocation.publisher';
 import type { ClientSecrets } from './client-secrets';
@@ -33,6 +34,7 @@ function setup(found: VerificationRow | undefined, secretMatches = true) {
     { findForVerification } as unknown as CredentialsRepository,
     secrets as unknown as ClientSecrets,
     {} as RevocationPublisher,
+    {} as OutboxEvents,
   );
   return { sut, findForVerification, secrets };
 }

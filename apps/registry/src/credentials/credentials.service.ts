@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { POOL, type Tenant } from '@agentidp/nest-kit';
+import { OutboxEvents, POOL, type Tenant } from '@agentidp/nest-kit';
 import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
 import { DomainError } from '@agentidp/shared/errors';
 import { isManagementScope, MAX_CLIENT_ID_LENGTH, OPENID_SCOPE } from '@agentidp/shared/identity';
 import type { NewOutboxEvent } from '@agentidp/shared/outbox';
-import { recordEvents } from '../common/events';
 import { parseAgentId } from '../agents/agents.input';
 import { agentNotFound } from '../agents/agents.service';
 import { AgentsRepository } from '../agents/agents.repository';
@@ -38,6 +37,7 @@ export class CredentialsService {
     private readonly credentials: CredentialsRepository,
     private readonly secrets: ClientSecrets,
     private readonly revocations: RevocationPublisher,
+    private readonly events: OutboxEvents,
   ) {}
 
   /** A new credential for an active agent of the caller's organization; its secret is returned once. */
@@ -64,7 +64,7 @@ export class CredentialsService {
         expiresAt,
         rotatedFrom: null,
       });
-      await recordEvents(tx, [generatedEvent(credential)]);
+      await this.events.recordOn(tx, [generatedEvent(credential)]);
       return { credential, clientSecret: secret.clientSecret };
     });
   }
@@ -146,7 +146,7 @@ export class CredentialsService {
           details: { reason: 'credential_rotated', client_id: old.clientId, credential_id: old.credentialId },
         });
       }
-      await recordEvents(tx, events);
+      await this.events.recordOn(tx, events);
       return { credential: fresh, clientSecret: secret.clientSecret };
     });
   }
@@ -175,7 +175,7 @@ export class CredentialsService {
 
       await this.credentials.markRevoked(tx, organizationId, credentialId, now);
       await this.revocations.revokeClient(credential.clientId, now, now);
-      await recordEvents(tx, [
+      await this.events.recordOn(tx, [
         {
           action: 'credential.revoked',
           organizationId,
