@@ -3,6 +3,7 @@ export * from './clock';
 export * from './domain-error.filter';
 export * from './health.controller';
 export * from './nest-logger';
+export * from './org-tiers';
 export * from './outbox-events';
 export * from './request-context.interceptor';
 export * from './service-config';

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { OutboxEvents, POOL, SERVICE_CONFIG, type Tenant } from '@agentidp/nest-kit';
+import { OrgTiers, OutboxEvents, POOL, SERVICE_CONFIG, type Tenant } from '@agentidp/nest-kit';
 import { conflictOnUniqueViolation, withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
 import { DomainError } from '@agentidp/shared/errors';
 import type { NewOutboxEvent } from '@agentidp/shared/outbox';
 import { quotaRefusal, type ResolvedTier } from '@agentidp/shared/tiers';
 import type { RegistryConfig } from '../config';
 import { RevocationPublisher } from '../revocation/revocation.publisher';
-import { OrgTiers } from '../tiers/org-tiers';
 import {
   parseAgentId,
   parseCreateAgent,
@@ -42,7 +41,9 @@ export class AgentsService {
     const agentId = randomUUID();
     const { organizationId } = tenant;
     // The tier is looked up before the transaction: no network call while rows are locked.
-    const tier = this.config.tierEnforcement ? await this.tiers.lookup(organizationId) : undefined;
+    const tier = this.config.tierEnforcement
+      ? await this.tiers.lookup(organizationId, "using the free tier's agent limit")
+      : undefined;
     try {
       return await withTransaction(this.pool, async (tx) => {
         if (tier) await this.assertWithinAgentLimit(tx, organizationId, tier);
