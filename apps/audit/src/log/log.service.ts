@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, FieldErrors } from '@agentidp/shared/errors';
-import { isUuid } from '@agentidp/shared/identity';
-import { ACTION_NAME } from '../common/fields';
+import { isActionName, isUuid } from '@agentidp/shared/identity';
 import type { StoredEvent } from '../events/events.types';
 import { decodeCursor, encodeCursor } from './cursor';
 import { LogRepository } from './log.repository';
@@ -71,7 +70,7 @@ function parseList(input: ListEventsInput): ListEventsQuery {
   }
   const cursor = input.cursor ? decodeCursor(input.cursor) : undefined;
   if (input.cursor && !cursor) errors.add('cursor', 'is not a cursor returned by this API');
-  if (input.action && (!ACTION_NAME.test(input.action) || input.action.length > 64)) {
+  if (input.action && !isActionName(input.action)) {
     errors.add('action', 'must be an action name like token.issued');
   }
   if (input.agentId && !isUuid(input.agentId)) errors.add('agent_id', 'must be a UUID');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { uuid } from '@agentidp/shared/identity';
+import { ACTION_NAME_PATTERN, MAX_ACTION_NAME_LENGTH, uuid } from '@agentidp/shared/identity';
 import { pageQuery } from './schemas';
 
 /**
@@ -19,8 +19,8 @@ export const listAuditQuery = z
     ...pageQuery,
     action: z
       .string()
-      .max(64, { message: 'must be an action name like token.issued' })
-      .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, { message: 'must be an action name like token.issued' })
+      .max(MAX_ACTION_NAME_LENGTH, { message: 'must be an action name like token.issued' })
+      .regex(ACTION_NAME_PATTERN, { message: 'must be an action name like token.issued' })
       .optional(),
     agent_id: uuid.optional(),
     outcome: z.enum(['success', 'failure'], { message: 'must be success or failure' }).optional(),

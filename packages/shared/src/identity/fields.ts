@@ -61,6 +61,18 @@ export const credentialFields = {
 
 export const uuid = z.uuid({ message: 'must be a UUID' });
 
+/**
+ * Audit event actions: dotted lower-case names (`token.issued`, `credential.rotated`), at most
+ * {@link MAX_ACTION_NAME_LENGTH} characters. Producers name their events so, audit refuses other
+ * names at intake, and the log's `action` filter accepts only such a name.
+ */
+export const ACTION_NAME_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+export const MAX_ACTION_NAME_LENGTH = 64;
+
+export function isActionName(value: string): boolean {
+  return value.length <= MAX_ACTION_NAME_LENGTH && ACTION_NAME_PATTERN.test(value);
+}
+
 /** An id sent by a caller: a UUID, lower-cased so it compares equal to what Postgres returns. */
 export const canonicalUuid = uuid.transform((value) => value.toLowerCase());
 

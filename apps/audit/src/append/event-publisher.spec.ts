@@ -1,7 +1,7 @@
 import type { ProducerRecord, RecordMetadata } from 'kafkajs';
 import { GENESIS_HASH } from '../chain/canonical';
 import { KafkaEventPublisher, type KafkaProducer } from './event-publisher';
-import type { StoredEvent } from './events.types';
+import type { StoredEvent } from '../events/events.types';
 
 function stored(organizationId: string, sequence: number): StoredEvent {
   return {

@@ -4,20 +4,19 @@ import type { Logger } from '@agentidp/shared/runtime';
 import { AnalyticsModule } from '../analytics/analytics.module';
 import { ChainModule } from '../chain/chain.module';
 import type { AuditConfig } from '../config';
-import { LogModule } from '../log/log.module';
 import { MetricsModule } from '../metrics/metrics.module';
+import { AppendGrpcController } from './append.grpc.controller';
+import { AppendRepository } from './append.repository';
+import { AppendService } from './append.service';
 import { createKafkaPublisher, EVENT_PUBLISHER, NO_PUBLISHER } from './event-publisher';
-import { EventsGrpcController } from './events.grpc.controller';
-import { EventsRepository } from './events.repository';
-import { EventsService } from './events.service';
 
-/** Intake (append + chain + counters + stream) and the log RPCs. */
+/** Intake: append (chain, store, count for analytics) and produce to the event stream. */
 @Module({
-  imports: [ChainModule, AnalyticsModule, LogModule, MetricsModule],
-  controllers: [EventsGrpcController],
+  imports: [ChainModule, AnalyticsModule, MetricsModule],
+  controllers: [AppendGrpcController],
   providers: [
-    EventsService,
-    EventsRepository,
+    AppendService,
+    AppendRepository,
     {
       provide: EVENT_PUBLISHER,
       inject: [SERVICE_CONFIG, LOGGER],
@@ -26,4 +25,4 @@ import { EventsService } from './events.service';
     },
   ],
 })
-export class EventsModule {}
+export class AppendModule {}

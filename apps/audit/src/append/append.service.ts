@@ -2,17 +2,15 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { LOGGER, POOL } from '@agentidp/nest-kit';
 import { withTransaction, type Pool } from '@agentidp/shared/db';
 import { DomainError, type FieldError } from '@agentidp/shared/errors';
-import { isUuid } from '@agentidp/shared/identity';
+import { isActionName, isUuid } from '@agentidp/shared/identity';
 import type { Logger } from '@agentidp/shared/runtime';
 import { AnalyticsRepository } from '../analytics/analytics.repository';
 import { ChainHasher } from '../chain/chain.hasher';
 import { AuditMetrics } from '../metrics/audit.metrics';
 import { EVENT_PUBLISHER, type EventPublisher } from './event-publisher';
-import { EventsRepository } from './events.repository';
-import type { AuditEventRecord, ChainHead, StoredEvent } from './events.types';
+import { AppendRepository } from './append.repository';
+import type { AuditEventRecord, ChainHead, StoredEvent } from '../events/events.types';
 
-/** Dotted lower-case names: `token.issued`, `credential.rotated`. */
-const ACTION = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 export const MAX_BATCH = 1_000;
 /** Longest text field accepted (ids, request ids, sources); details are bounded by the batch size. */
 const MAX_FIELD = 256;
@@ -31,19 +29,19 @@ export interface AppendResult {
  * them for analytics → (after commit) produce them to Kafka.
  */
 @Injectable()
-export class EventsService implements OnModuleInit, OnModuleDestroy {
+export class AppendService implements OnModuleInit, OnModuleDestroy {
   private readonly logger: Logger;
 
   constructor(
     @Inject(POOL) private readonly pool: Pool,
-    private readonly repository: EventsRepository,
+    private readonly repository: AppendRepository,
     private readonly analytics: AnalyticsRepository,
     private readonly chain: ChainHasher,
     private readonly metrics: AuditMetrics,
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(LOGGER) logger: Logger,
   ) {
-    this.logger = logger.child({ context: EventsService.name });
+    this.logger = logger.child({ context: AppendService.name });
   }
 
   /** Before serving: chain any rows stored before the hash chain existed (migration 0002). */
@@ -145,7 +143,7 @@ function validate(events: readonly AuditEventRecord[]): void {
     const at = (field: string) => `events[${i}].${field}`;
     if (!isUuid(event.eventId)) errors.push({ path: at('event_id'), message: 'must be a UUID' });
     if (!event.action) errors.push({ path: at('action'), message: 'is required' });
-    else if (!ACTION.test(event.action) || event.action.length > 64)
+    else if (!isActionName(event.action))
       errors.push({ path: at('action'), message: 'must be a dotted lower-case name like token.issued' });
     if (event.outcome !== 'success' && event.outcome !== 'failure')
       errors.push({ path: at('outcome'), message: 'must be success or failure' });

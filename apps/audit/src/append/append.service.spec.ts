@@ -7,9 +7,9 @@ import { ChainHasher } from '../chain/chain.hasher';
 import type { AuditConfig } from '../config';
 import type { AuditMetrics } from '../metrics/audit.metrics';
 import type { EventPublisher } from './event-publisher';
-import type { EventsRepository } from './events.repository';
-import { EventsService, MAX_BATCH } from './events.service';
-import type { AuditEventRecord, ChainHead, StoredEvent } from './events.types';
+import type { AppendRepository } from './append.repository';
+import { AppendService, MAX_BATCH } from './append.service';
+import type { AuditEventRecord, ChainHead, StoredEvent } from '../events/events.types';
 
 const record = (eventId: string, overrides: Partial<AuditEventRecord> = {}): AuditEventRecord => ({
   eventId,
@@ -82,9 +82,9 @@ function setup(
   const metrics = { eventsAppended: { inc: jest.fn() }, kafkaFailures: { inc: jest.fn() } };
   const logger = { child: () => logger, warn: jest.fn(), info: jest.fn() } as unknown as Logger;
   const hasher = new ChainHasher({ hmacKey: Buffer.alloc(32, 1) } as AuditConfig);
-  const sut = new EventsService(
+  const sut = new AppendService(
     pool,
-    repository as unknown as EventsRepository,
+    repository as unknown as AppendRepository,
     analytics as unknown as AnalyticsRepository,
     hasher,
     metrics as unknown as AuditMetrics,
@@ -94,7 +94,7 @@ function setup(
   return { sut, steps, repository, analytics, publish, tx };
 }
 
-describe(EventsService.name, () => {
+describe(AppendService.name, () => {
   it('drops repeats inside one batch and already stored events, and counts them as duplicates', async () => {
     const { sut, repository } = setup({ known: [b] });
     await expect(sut.append([record(a), record(b), record(a), record(c)])).resolves.toEqual({

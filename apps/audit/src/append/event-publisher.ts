@@ -1,8 +1,8 @@
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from '@agentidp/shared/runtime';
 import type { KafkaConfig } from '../config';
-import { eventJson } from './event-json';
-import type { StoredEvent } from './events.types';
+import { eventJson } from '../events/event-json';
+import type { StoredEvent } from '../events/events.types';
 
 /** Where appended events go after their transaction commits (a Kafka topic, or nowhere). */
 export interface EventPublisher {

@@ -2,12 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
 import type { Pool, PoolClient } from '@agentidp/shared/db';
 import { GENESIS_HASH } from '../chain/canonical';
-import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-row';
-import type { ChainHead, StoredEvent } from './events.types';
+import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../events/event-row';
+import type { ChainHead, StoredEvent } from '../events/events.types';
 
 /** Storage of the append path. Every method but findByIds runs on the caller's transaction. */
 @Injectable()
-export class EventsRepository {
+export class AppendRepository {
   constructor(@Inject(POOL) private readonly pool: Pool) {}
 
   /**
