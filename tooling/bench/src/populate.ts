@@ -1,10 +1,10 @@
 /**
- * `pnpm --filter @agentidp/bench seed -- --database-url <url> --org <org_id> [--count 1000000]`:
- * bulk-loads agents into an existing organization of a migrated database (see seed-agents.ts).
+ * `pnpm --filter @agentidp/bench populate --database-url <url> --org <org_id> [--count 1000000]`:
+ * bulk-loads agents into an existing organization of a migrated database (see populate-agents.ts).
  * The organization's tier must have room for them (enterprise, or a max_agents override).
  */
 import { parseArgs } from 'node:util';
-import { seedAgents } from './seed-agents.js';
+import { populateAgents } from './populate-agents.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -18,9 +18,9 @@ async function main(): Promise<void> {
   const organizationId = values.org;
   const count = Number(values.count);
   if (!databaseUrl || !organizationId || !Number.isSafeInteger(count) || count < 0) {
-    throw new Error('usage: seed --database-url <postgres url> --org <organization id> [--count N]');
+    throw new Error('usage: populate --database-url <postgres url> --org <organization id> [--count N]');
   }
-  const result = await seedAgents({
+  const result = await populateAgents({
     databaseUrl,
     organizationId,
     count,
@@ -30,6 +30,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`seed failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`populate failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -3,37 +3,40 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { AGENT_COLUMNS, agentQueries } from '@agentidp/registry';
 import { generateClientId } from '@agentidp/shared/identity';
 import { effectiveLimits, isTierName, type TierLimitOverrides } from '@agentidp/shared/tiers';
 
 /**
  * Bulk-loads agents (and one credential each) into an existing organization of a migrated
- * database with PostgreSQL `COPY … FROM STDIN` (pg-copy-streams), for the scale check of issue 7.
+ * database with PostgreSQL `COPY … FROM STDIN` (pg-copy-streams), for the scale check (scale.ts).
  *
- * The rows are what the registry itself would store (apps/registry/src/agents/agents.repository.ts,
- * migrations/0001_identity.sql): UUIDv4 ids, `did:web:<domain>:agents:<id>` with the domain of the
- * organization's existing agents, emails unique per organization (case-insensitively), valid
- * agent types, semantic versions, capabilities and deployment environments. Spread: ≈ 90 % active,
- * 7 % suspended, 3 % decommissioned; created over the last year. Every agent gets one credential
- * (scopes = its capabilities, as the API defaults them) whose secret nobody knows (a random hash):
- * decommissioned agents' credentials are revoked, as decommissioning does.
+ * The rows are what the registry itself stores: its own column list and rules (the registry's
+ * `AGENT_COLUMNS`, migrations/0001_identity.sql), UUIDv4 ids, `did:web:<domain>:agents:<id>` with
+ * the domain of the organization's existing agents, emails unique per organization
+ * (case-insensitively), valid agent types, semantic versions, capabilities and deployment
+ * environments. Spread: ≈ 90 % active, 7 % suspended, 3 % decommissioned; created over the last
+ * year. Every agent gets one credential (scopes = its capabilities, as the API defaults them)
+ * whose secret nobody knows (a random hash): decommissioned agents' credentials are revoked, as
+ * decommissioning does.
  *
  * Derived state kept consistent:
- * - Agent limit: the organization's row is locked (`FOR UPDATE`, the registry's own rule) and the
- *   load is refused unless billing's tier (with overrides) has room for it.
- * - Revocation store keys (`rev:agent:*`, `rev:client:*`): every seeded revocation time is at least
+ * - Agent limit: the organization's row is locked with the registry's own statement (as agent
+ *   registration does) and the load is refused unless billing's tier (with overrides) has room
+ *   for it, counted with the registry's own `countLimited` query.
+ * - Revocation store keys (`rev:agent:*`, `rev:client:*`): every loaded revocation time is at least
  *   two days old, i.e. older than any token can live (ACCESS_TOKEN_TTL_SECONDS ≤ 1 day), so the
  *   registry's re-warm needs no key for them, exactly as for real revocations that old.
  * - No counters: the registry counts agents with `count(*)` (CountAgents), billing keeps none.
  * - No `agent.created` audit events: the agents are imported, like agents that predate the log
- *   (ARCHITECTURE.md: audit then lists them by id without an email).
+ *   (audit then lists them by id, without an email).
  *
  * One transaction: either every row is there or none. VACUUM (ANALYZE) afterwards, so the planner
  * knows the new sizes (this Postgres may run without autovacuum) and index-only scans see an
  * up-to-date visibility map.
  */
 
-export interface SeedOptions {
+export interface PopulateOptions {
   databaseUrl: string;
   organizationId: string;
   /** How many agents to add. */
@@ -44,7 +47,7 @@ export interface SeedOptions {
   now?: Date;
 }
 
-export interface SeedResult {
+export interface PopulateResult {
   agents: number;
   credentials: number;
   /** COPY of the agents (s). */
@@ -97,7 +100,7 @@ interface Batch {
   capabilities: Uint8Array;
 }
 
-export async function seedAgents(options: SeedOptions): Promise<SeedResult> {
+export async function populateAgents(options: PopulateOptions): Promise<PopulateResult> {
   const log = options.log ?? (() => undefined);
   const count = options.count;
   if (!Number.isSafeInteger(count) || count < 0) throw new Error('count must be a non-negative integer');
@@ -105,7 +108,7 @@ export async function seedAgents(options: SeedOptions): Promise<SeedResult> {
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   try {
-    const result: SeedResult = {
+    const result: PopulateResult = {
       agents: 0,
       credentials: 0,
       agentsSeconds: 0,
@@ -122,13 +125,11 @@ export async function seedAgents(options: SeedOptions): Promise<SeedResult> {
       let step = performance.now();
       result.agents = await copy(
         client,
-        `COPY registry.agents (agent_id, organization_id, email, agent_type, version, capabilities, owner,
-           deployment_env, status, role, did, metadata, tokens_revoked_at, created_at, updated_at)
-         FROM STDIN`,
+        `COPY registry.agents (${AGENT_COLUMNS}) FROM STDIN`,
         agentRows(batch, options.organizationId, domain),
       );
       result.agentsSeconds = seconds(step);
-      log(`seed: ${result.agents} agents copied in ${result.agentsSeconds.toFixed(1)} s`);
+      log(`populate: ${result.agents} agents copied in ${result.agentsSeconds.toFixed(1)} s`);
       step = performance.now();
       result.credentials = await copy(
         client,
@@ -138,7 +139,7 @@ export async function seedAgents(options: SeedOptions): Promise<SeedResult> {
         credentialRows(batch, options.organizationId),
       );
       result.credentialsSeconds = seconds(step);
-      log(`seed: ${result.credentials} credentials copied in ${result.credentialsSeconds.toFixed(1)} s`);
+      log(`populate: ${result.credentials} credentials copied in ${result.credentialsSeconds.toFixed(1)} s`);
       step = performance.now();
       await client.query('COMMIT');
       result.commitSeconds = seconds(step);
@@ -151,7 +152,7 @@ export async function seedAgents(options: SeedOptions): Promise<SeedResult> {
     result.analyzeSeconds = seconds(analyzing);
     result.totalSeconds = seconds(started);
     log(
-      `seed: VACUUM (ANALYZE) in ${result.analyzeSeconds.toFixed(1)} s; total ${result.totalSeconds.toFixed(1)} s`,
+      `populate: VACUUM (ANALYZE) in ${result.analyzeSeconds.toFixed(1)} s; total ${result.totalSeconds.toFixed(1)} s`,
     );
     return result;
   } finally {
@@ -168,11 +169,8 @@ async function prepareOrganization(
   organizationId: string,
   count: number,
 ): Promise<string> {
-  const org = await client.query(
-    `SELECT org_id FROM registry.organizations WHERE org_id = $1 AND status = 'active' FOR UPDATE`,
-    [organizationId],
-  );
-  if (org.rowCount !== 1) throw new Error(`no active organization ${organizationId}`);
+  const org = await client.query(agentQueries.lockOrganization, [organizationId]);
+  if (org.rowCount !== 1) throw new Error(`no organization ${organizationId}`);
   const tier = await client.query<{ tier: string; max_agents_override: number | null }>(
     'SELECT tier, max_agents_override FROM billing.org_tiers WHERE organization_id = $1',
     [organizationId],
@@ -183,13 +181,8 @@ async function prepareOrganization(
     row && row.max_agents_override !== null ? { maxAgents: row.max_agents_override } : {};
   const { maxAgents } = effectiveLimits(tierName, overrides);
   if (maxAgents !== null) {
-    // countLimited's rule (countsTowardAgentLimit): not the org admin, not decommissioned.
-    const current = await client.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM registry.agents
-        WHERE organization_id = $1 AND role <> 'admin' AND status <> 'decommissioned'`,
-      [organizationId],
-    );
-    const used = current.rows[0]?.n ?? 0;
+    const current = await client.query<{ count: number }>(agentQueries.countLimited, [organizationId]);
+    const used = current.rows[0]?.count ?? 0;
     if (used + count > maxAgents) {
       throw new Error(
         `the organization's tier (${tierName}) allows ${maxAgents} agents; it has ${used}, ${count} more do not fit`,
@@ -259,6 +252,7 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** Rows in the order of AGENT_COLUMNS. */
 function* agentRows(batch: Batch, organizationId: string, domain: string): Generator<string> {
   const count = batch.status.length;
   for (let start = 0; start < count; start += CHUNK_ROWS) {
