@@ -71,7 +71,7 @@ describe('AuthService over gRPC', () => {
     await database?.drop();
   });
 
-  it('issues an at+jwt that verifies against the JWKS, with every claim of api.md', async () => {
+  it('issues an at+jwt that verifies against the JWKS, with every claim an access token carries', async () => {
     const before = Date.now();
     const response = await issue(alice);
     const after = Date.now();

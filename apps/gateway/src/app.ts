@@ -31,7 +31,7 @@ import { revocationEndpoint } from './oauth/revocation';
 import { oauthErrors, tokenEndpoint } from './oauth/token';
 import { operationsRoutes } from './routes/operations';
 
-/** Request bodies over this size are refused with 413 (api.md). */
+/** Request bodies over this size are refused with 413 `payload_too_large`, before any parsing. */
 export const BODY_LIMIT = '1mb';
 
 export interface GatewayDeps {

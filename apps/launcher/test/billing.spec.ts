@@ -97,7 +97,7 @@ const FREE_LIMITS = { max_agents: 10, max_calls_per_day: 1_000, max_tokens_per_d
 const PRO_LIMITS = { max_agents: 100, max_calls_per_day: 50_000, max_tokens_per_day: 50_000 };
 
 /**
- * Issue 6's billing acceptance, end to end: the gateway's public routes, real gRPC to billing and
+ * Tiers and billing end to end: the gateway's public routes, real gRPC to billing and
  * registry, Stripe's SDK in billing talking to a local stand-in, signed webhooks as Stripe sends them.
  */
 describe('tiers and Stripe billing through the gateway (BILLING_ENABLED=true)', () => {

@@ -15,7 +15,7 @@ import { startTestStack, type StackEnv } from './helpers';
 import { forgeAccessToken } from './forge';
 
 /**
- * Issue 3's acceptance, end to end: real HTTP through the gateway, real gRPC to registry and auth,
+ * The identity core end to end (organizations, agents, credentials, tokens): real HTTP through the gateway, real gRPC to registry and auth,
  * real Postgres/Redis in CI (embedded otherwise).
  */
 describe('identity core through the gateway', () => {

@@ -64,7 +64,7 @@ export const auditEvents = (token: string): Promise<AuditEvent[]> =>
 
 /**
  * Polls the audit log until `done` holds: events travel through the services' outbox relays
- * (api.md: readable within 5 s), so a bounded wait, never a fixed sleep.
+ * (readable within 5 s), so a bounded wait, never a fixed sleep.
  */
 export async function waitForAudit(
   token: string,

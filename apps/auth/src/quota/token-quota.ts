@@ -6,7 +6,7 @@ import { checkAndCount, quotaRefusal, type QuotaDecision } from '@agentidp/share
 import type { AuthConfig } from '../config';
 
 /**
- * The organization's daily token quota (api.md: token endpoint → 429 `tier_limit_exceeded`). The
+ * The organization's daily token quota (the token endpoint answers 429 `tier_limit_exceeded`). The
  * tier comes from billing through a short cache (one GET of `tier:version:<org>` per issuance
  * drops it on a published change); counting is ONE atomic `incrUpTo`, so parallel requests never
  * pass the limit. Billing unreachable with nothing cached: the free tier's limit is used, and a

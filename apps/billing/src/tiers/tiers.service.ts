@@ -69,7 +69,7 @@ export class TiersService {
 
   /**
    * Tier, limits and today's usage. `agentCount` comes from the caller: the registry owns agents
-   * (api.md counts neither the org-admin agent nor decommissioned ones).
+   * (neither the org-admin agent nor decommissioned ones count, `countsTowardAgentLimit`).
    */
   async getStatus(tenant: Tenant, agentCount: number, now: Date = new Date()): Promise<TierStatus> {
     const count = parseRequest(

@@ -5,7 +5,7 @@ import { agentSummaryQuery, analyticsDaysQuery } from './audit.schemas';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
 
 /**
- * Analytics (api.md "Analytics and compliance") of the caller's organization, from counters the
+ * Analytics of the caller's organization, from counters the
  * audit service keeps as events arrive. When ANALYTICS_ENABLED=false (audit's setting) every
  * route answers 404. Reading organization-wide activity needs `audit:read`.
  */

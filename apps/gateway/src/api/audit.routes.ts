@@ -5,7 +5,7 @@ import { auditEventParam, listAuditQuery, noQuery, verifyAuditQuery } from './au
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
 
 /**
- * The audit log (api.md "Audit"), served by the audit service for the caller's organization
+ * The audit log, served by the audit service for the caller's organization
  * only: the tenant travels in gRPC metadata from the verified token, never in a parameter.
  * `/audit/verify` comes before `/audit/:event_id` so it is not read as an id.
  */

@@ -3,7 +3,7 @@ import { ACTION_NAME_PATTERN, MAX_ACTION_NAME_LENGTH, uuid } from '@agentidp/sha
 import { pageQuery } from './schemas';
 
 /**
- * Query schemas of the audit, analytics and compliance endpoints (api.md). Objects are strict: an
+ * Query schemas of the audit, analytics and compliance endpoints. Objects are strict: an
  * unknown parameter is an error, not silently ignored.
  */
 

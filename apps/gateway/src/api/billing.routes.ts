@@ -4,7 +4,7 @@ import * as present from './billing.presenters';
 import { upgradeBody, usageQuery } from './billing.schemas';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
 
-/** Tiers, usage and upgrades (api.md "Tiers, usage, billing"), served by billing. */
+/** Tiers, usage and upgrades, served by billing. */
 export const BILLING_ROUTES: readonly RouteSpec[] = [
   { method: 'get', path: '/tiers/status', scope: null, handle: tierStatus },
   { method: 'post', path: '/tiers/upgrade', scope: 'billing:write', handle: upgrade },

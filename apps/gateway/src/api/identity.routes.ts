@@ -13,7 +13,7 @@ import {
   updateAgentBody,
 } from './schemas';
 
-/** Organizations, agents and credentials (api.md), served by the registry. */
+/** Organizations, agents and credentials, served by the registry. */
 export const IDENTITY_ROUTES: readonly RouteSpec[] = [
   { method: 'get', path: '/organizations/me', scope: null, handle: getOwnOrganization },
   { method: 'post', path: '/agents', scope: 'agents:write', handle: createAgent },

@@ -9,10 +9,10 @@ import {
 } from '@agentidp/shared/identity';
 
 /**
- * Request schemas of the public API (api.md), composed from the shared field rules. Objects are
+ * Request schemas of the public API, composed from the shared field rules. Objects are
  * strict: an unknown field is an error, not silently dropped.
  */
-/** `?limit=` (1–100) and `?cursor=` of every list (api.md "Lists"). */
+/** `?limit=` (1–100) and `?cursor=` of every list: each one pages the same way. */
 export const pageQuery = {
   limit: z.coerce
     .number({ message: 'must be an integer from 1 to 100' })

@@ -40,7 +40,7 @@ export function createLimits(deps: {
   };
 }
 
-/** api.md: `X-RateLimit-Limit`, `-Remaining`, `-Reset` (Unix seconds) on authenticated responses. */
+/** The public rate-limit headers: `X-RateLimit-Limit`, `-Remaining`, `-Reset` (Unix seconds) on authenticated responses. */
 export function setRateLimitHeaders(res: Response, decision: LimitDecision): void {
   res.setHeader('X-RateLimit-Limit', String(decision.limit));
   res.setHeader('X-RateLimit-Remaining', String(decision.remaining));

@@ -55,7 +55,7 @@ export function tokenEndpoint(deps: OAuthEndpointDeps): RequestHandler[] {
         if (response.error === 'invalid_client' && client.basic) {
           res.setHeader('WWW-Authenticate', 'Basic realm="agentidp"');
         }
-        // Auth's daily token quota resets at UTC midnight; every 429 carries Retry-After (api.md).
+        // Auth's daily token quota resets at UTC midnight; like every 429, it carries Retry-After.
         if (response.error === 'tier_limit_exceeded') {
           res.setHeader('Retry-After', String(secondsUntilReset(new Date())));
         }

@@ -27,7 +27,7 @@ export interface CallQuotaDeps {
 }
 
 /**
- * The daily API-call quota of api.md ("Tiers, usage, billing"): every authenticated API request
+ * The daily API-call quota of the organization's tier: every authenticated API request
  * counts one call for its organization and UTC day. The tier comes from the cache (its version key
  * is read in authenticate's one `mget`, so it costs no round trip); counting is ONE atomic
  * `incrUpTo`, so parallel requests can never pass the limit together.

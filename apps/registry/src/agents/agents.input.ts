@@ -13,7 +13,7 @@ import type { AgentChanges, AgentCursor, AgentListQuery } from './agents.types';
 
 /**
  * Request rules of the agent RPCs: the shared field rules of @agentidp/shared (the gateway checks
- * the same ones), keyed by the public API's field names so error paths read as api.md does.
+ * the same ones), keyed by the public API's field names so error paths are the ones HTTP clients see.
  */
 
 export const DEFAULT_PAGE_SIZE = 20;

@@ -34,7 +34,7 @@ export class AgentsService {
 
   /**
    * Registers an agent in the caller's organization; its DID is derived from its new id. Over the
-   * tier's agent limit → 429 `tier_limit_exceeded` (api.md) unless TIER_ENFORCEMENT=false.
+   * tier's agent limit → 429 `tier_limit_exceeded`, unless TIER_ENFORCEMENT=false.
    */
   async create(tenant: Tenant, input: CreateAgentInput): Promise<AgentRecord> {
     const fields = parseCreateAgent(input);

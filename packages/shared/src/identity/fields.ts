@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CAPABILITY_PATTERN } from './scopes';
 
 /**
- * Field rules of agents and credentials (api.md "Agents", "Credentials"). The gateway composes its
+ * Field rules of agents and credentials. The gateway composes its
  * request schemas from these and the registry checks the same rules on every RPC, so HTTP and gRPC
  * callers meet one definition.
  */

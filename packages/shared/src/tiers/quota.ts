@@ -3,7 +3,7 @@ import type { KeyValueStore } from '../store';
 import type { TierLimits, TierName } from './tiers';
 
 /**
- * Daily tier quotas (api.md "Tiers, usage, billing"): API calls counted per organization per UTC
+ * Daily tier quotas: API calls counted per organization per UTC
  * day at the gateway, issued tokens counted in auth. Check and increment are one atomic store
  * operation (`incrUpTo`), so 50 parallel requests with 10 left let exactly 10 through.
  *
@@ -136,7 +136,7 @@ const LIMIT_NAMES: Record<QuotaKind | 'agents', string> = {
 };
 
 /**
- * The 429 `tier_limit_exceeded` problem of a refused quota or agent check, with api.md's
+ * The 429 `tier_limit_exceeded` problem of a refused quota or agent check, with the
  * `details: { tier, limit, current }`. (The OAuth token endpoint answers
  * `{ "error": "tier_limit_exceeded", "error_description": message }` instead.)
  */

@@ -9,7 +9,7 @@ import {
 } from './tiers';
 
 describe('tiers', () => {
-  it('has the seed limits: free 10/1,000/1,000, pro 100/50,000/50,000, enterprise unlimited', () => {
+  it('has the published limits: free 10/1,000/1,000, pro 100/50,000/50,000, enterprise unlimited', () => {
     expect(TIER_CONFIG).toEqual({
       free: { maxAgents: 10, maxCallsPerDay: 1_000, maxTokensPerDay: 1_000 },
       pro: { maxAgents: 100, maxCallsPerDay: 50_000, maxTokensPerDay: 50_000 },

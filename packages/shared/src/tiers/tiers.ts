@@ -1,5 +1,5 @@
 /**
- * Tiers and their limits: the one source of truth (seed §3.9, architecture.md "Tiers and limits").
+ * Tiers and their limits: the one source of truth, read by the gateway, auth, the registry and billing.
  * Billing owns which tier an organization is on (and any per-org override); everything that
  * enforces a limit reads the numbers from here or from billing, never from a copy.
  */
@@ -43,7 +43,7 @@ export type TierLimitOverrides = Partial<TierLimits>;
 
 /**
  * The limits an organization actually has: its tier's, with any per-org override on top
- * (seed §1.6: limits can be overridden per org regardless of tier).
+ * (an operator can override any limit per organization, whatever its tier).
  */
 export function effectiveLimits(tier: TierName, overrides: TierLimitOverrides = {}): TierLimits {
   const base = TIER_CONFIG[tier];
