@@ -1,7 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { decodeProtectedHeader } from 'jose';
-import type { IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { migrateService } from '@agentidp/nest-kit';
+import type { IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { ConfigError, type Env } from '@agentidp/shared/config';
 import { fromGrpcError } from '@agentidp/shared/errors';
 import { PLATFORM_ORGANIZATION_ID, tokenIdTime } from '@agentidp/shared/identity';

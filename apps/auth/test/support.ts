@@ -8,8 +8,8 @@ import {
   type JWK,
   type JWTPayload,
 } from 'jose';
-import { AuthServiceClient, type IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import type { RunningService } from '@agentidp/nest-kit';
+import { AuthServiceClient, type IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import type { Env } from '@agentidp/shared/config';
 import type { Pool } from '@agentidp/shared/db';
 import { callUnary, CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';

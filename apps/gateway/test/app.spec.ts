@@ -1,12 +1,12 @@
 import { status as GrpcStatus, type ServiceError, Metadata } from '@grpc/grpc-js';
 import express from 'express';
 import request from 'supertest';
-import type { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
-import { HealthCheckResponse_ServingStatus as ServingStatus } from '@agentidp/proto/grpc/grpc/health/v1/health';
 import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
-import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
 import { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
+import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
 import { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
+import { HealthCheckResponse_ServingStatus as ServingStatus } from '@agentidp/proto/grpc/grpc/health/v1/health';
+import type { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
 import { SERVICE_NAMES, type ServiceName } from '@agentidp/shared/config';
 import { INSECURE } from '@agentidp/shared/grpc';
 import { createMetricsRegistry } from '@agentidp/shared/metrics';

@@ -2,8 +2,8 @@ import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/bi
 import { callUnary, INSECURE } from '@agentidp/shared/grpc';
 import { runWithContext } from '@agentidp/shared/runtime';
 import type { KeyValueStore } from '@agentidp/shared/store';
-import { counterValue, dailyCounterKey, secondsUntilReset } from '@agentidp/shared/tiers';
 import { captureLogs } from '@agentidp/shared/testing';
+import { counterValue, dailyCounterKey, secondsUntilReset } from '@agentidp/shared/tiers';
 import type { RunningStack } from '../src/stack';
 import { agentBody, ApiClient, signUp, type Org, type Reply } from './api-client';
 import { startTestStack, type StackEnv } from './helpers';

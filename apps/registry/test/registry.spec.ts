@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import type { RunningService } from '@agentidp/nest-kit';
 import {
   CreateAgentRequest,
   RegistryServiceClient,
@@ -8,7 +9,6 @@ import {
   type CreateOrganizationResponse,
   type IssuedCredential,
 } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
-import type { RunningService } from '@agentidp/nest-kit';
 import type { Pool } from '@agentidp/shared/db';
 import { DomainError, fromGrpcError } from '@agentidp/shared/errors';
 import { callUnary, CHANNEL_OPTIONS, fromTimestamp, INSECURE, toTimestamp } from '@agentidp/shared/grpc';

@@ -3,8 +3,8 @@ import { decodeJwt } from 'jose';
 import { forgeAccessToken, type Reply } from '@agentidp/launcher/testing';
 import { createPool, type Pool } from '@agentidp/shared/db';
 import { RedisStore } from '@agentidp/shared/store';
-import { dailyCounterKey, secondsUntilReset, TIER_CONFIG } from '@agentidp/shared/tiers';
 import { waitFor } from '@agentidp/shared/testing';
+import { dailyCounterKey, secondsUntilReset, TIER_CONFIG } from '@agentidp/shared/tiers';
 import { api, createAgent, createCredential, newOrg, stack, type Org } from './support';
 
 /**

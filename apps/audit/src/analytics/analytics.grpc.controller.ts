@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   AUDIT_SERVICE_NAME,
   type AuditServiceController,
@@ -11,7 +12,6 @@ import {
   type GetTokenTrendResponse,
 } from '@agentidp/proto/nest/agentid/audit/v1/audit';
 import { toTimestamp } from '@agentidp/shared/grpc';
-import { requireTenant } from '@agentidp/nest-kit';
 import { AnalyticsService } from './analytics.service';
 
 type AnalyticsRpcs = 'getTokenTrend' | 'getAgentActivity' | 'getAgentSummary';

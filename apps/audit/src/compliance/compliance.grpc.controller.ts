@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   AUDIT_SERVICE_NAME,
   type AuditServiceController,
@@ -8,7 +9,6 @@ import {
   type ListComplianceControlsResponse,
 } from '@agentidp/proto/nest/agentid/audit/v1/audit';
 import { toTimestamp } from '@agentidp/shared/grpc';
-import { requireTenant } from '@agentidp/nest-kit';
 import { ComplianceService } from './compliance.service';
 import type { ControlResult } from './compliance.types';
 

@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   AUDIT_SERVICE_NAME,
   type AuditEvent,
@@ -11,7 +12,6 @@ import {
   type VerifyChainRequest,
   type VerifyChainResponse,
 } from '@agentidp/proto/nest/agentid/audit/v1/audit';
-import { requireTenant } from '@agentidp/nest-kit';
 import { fromTimestamp, toTimestamp } from '@agentidp/shared/grpc';
 import type { StoredEvent } from '../events/events.types';
 import { LogService } from './log.service';

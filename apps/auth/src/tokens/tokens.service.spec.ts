@@ -1,10 +1,10 @@
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, type KeyLike } from 'jose';
+import type { Clock, OutboxEvents } from '@agentidp/nest-kit';
 import { DomainError } from '@agentidp/shared/errors';
 import { tokenIdTime } from '@agentidp/shared/identity';
 import type { NewOutboxEvent } from '@agentidp/shared/outbox';
 import type { Logger } from '@agentidp/shared/runtime';
 import { MemoryStore } from '@agentidp/shared/store';
-import type { Clock, OutboxEvents } from '@agentidp/nest-kit';
 import type { AuthConfig } from '../config';
 import type { KeysService } from '../keys/keys.service';
 import type { TokenQuota } from '../quota/token-quota';

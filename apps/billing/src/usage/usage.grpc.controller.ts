@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   BILLING_SERVICE_NAME,
   type BillingServiceController,
@@ -7,7 +8,6 @@ import {
   type GetUsageResponse,
 } from '@agentidp/proto/nest/agentid/billing/v1/billing';
 import { toTimestamp } from '@agentidp/shared/grpc';
-import { requireTenant } from '@agentidp/nest-kit';
 import { UsageService } from './usage.service';
 
 /** The usage RPC of agentid.billing.v1.BillingService: proto ↔ domain only. */

@@ -1,5 +1,5 @@
-import { callUnary } from '@agentidp/shared/grpc';
 import { parseRequest } from '@agentidp/shared/errors';
+import { callUnary } from '@agentidp/shared/grpc';
 import * as present from './audit.presenters';
 import { agentSummaryQuery, analyticsDaysQuery } from './audit.schemas';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';

@@ -1,5 +1,5 @@
-import { callUnary, toTimestamp } from '@agentidp/shared/grpc';
 import { parseRequest } from '@agentidp/shared/errors';
+import { callUnary, toTimestamp } from '@agentidp/shared/grpc';
 import * as present from './audit.presenters';
 import { auditEventParam, listAuditQuery, noQuery, verifyAuditQuery } from './audit.schemas';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';

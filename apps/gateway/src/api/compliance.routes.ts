@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
-import { callUnary } from '@agentidp/shared/grpc';
 import { parseRequest } from '@agentidp/shared/errors';
+import { callUnary } from '@agentidp/shared/grpc';
 import { agentCard, time } from './presenters';
 import * as present from './audit.presenters';
 import { agentCardsQuery, noQuery } from './audit.schemas';

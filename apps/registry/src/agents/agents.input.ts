@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { optionalString } from '@agentidp/nest-kit';
 import { FieldErrors, parseRequest } from '@agentidp/shared/errors';
 import {
   AGENT_STATUSES,
@@ -7,7 +8,6 @@ import {
   DEPLOYMENT_ENVS,
   type DeploymentEnv,
 } from '@agentidp/shared/identity';
-import { optionalString } from '@agentidp/nest-kit';
 import { decodeCursor } from './cursor';
 import type { AgentChanges, AgentCursor, AgentListQuery } from './agents.types';
 

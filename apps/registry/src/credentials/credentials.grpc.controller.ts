@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   REGISTRY_SERVICE_NAME,
   type CreateCredentialRequest,
@@ -15,7 +16,6 @@ import {
   type VerifyClientSecretResponse,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
 import { fromTimestamp, toTimestamp } from '@agentidp/shared/grpc';
-import { requireTenant } from '@agentidp/nest-kit';
 import { toProtoCredential, toProtoIssuedCredential } from './credentials.mapping';
 import { CredentialsService } from './credentials.service';
 

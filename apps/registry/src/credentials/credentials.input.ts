@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { canonicalUuid, credentialFields } from '@agentidp/shared/identity';
 import { parseRequest } from '@agentidp/shared/errors';
+import { canonicalUuid, credentialFields } from '@agentidp/shared/identity';
 
 /** Request rules of the credential RPCs, keyed by the public API's field names. */
 

@@ -1,6 +1,6 @@
+import type { OutboxEvents } from '@agentidp/nest-kit';
 import type { Pool } from '@agentidp/shared/db';
 import { MAX_CLIENT_ID_LENGTH } from '@agentidp/shared/identity';
-import type { OutboxEvents } from '@agentidp/nest-kit';
 import type { AgentsRepository } from '../agents/agents.repository';
 import type { RevocationPublisher } from '../revocation/revocation.publisher';
 import type { ClientSecrets } from './client-secrets';

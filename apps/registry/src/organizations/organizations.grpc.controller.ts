@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   REGISTRY_SERVICE_NAME,
   type CreateOrganizationRequest,
@@ -9,7 +10,6 @@ import {
   type RegistryServiceController,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
 import { toTimestamp } from '@agentidp/shared/grpc';
-import { requireTenant } from '@agentidp/nest-kit';
 import { toProtoIssuedCredential } from '../credentials/credentials.mapping';
 import { OrganizationsService } from './organizations.service';
 import type { OrganizationRecord } from './organizations.types';
