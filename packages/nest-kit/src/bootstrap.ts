@@ -11,13 +11,13 @@ import { auditSink, OutboxRelay, OUTBOX_MIGRATIONS_DIR } from '@agentidp/shared/
 import { createLogger, withTimeout, type Logger } from '@agentidp/shared/runtime';
 import { RedisStore, type KeyValueStore } from '@agentidp/shared/store';
 import type pino from 'pino';
+import { systemClock } from './clock';
 import { DomainErrorRpcFilter } from './domain-error.filter';
 import { HealthController } from './health.controller';
 import { NestPinoLogger } from './nest-logger';
+import { OutboxEvents } from './outbox-events';
 import { RequestContextInterceptor } from './request-context.interceptor';
 import type { ServiceConfig } from './service-config';
-import { systemClock } from './clock';
-import { OutboxEvents } from './outbox-events';
 import { CLOCK, LOGGER, OUTBOX_RELAY, POOL, SERVICE_CONFIG, STORE } from './tokens';
 
 /** What makes one service different from the others; everything else is shared here. */
