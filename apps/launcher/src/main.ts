@@ -1,6 +1,5 @@
 import { loadOrExit, startOrExit } from '@agentidp/shared/config';
 import { exitOnShutdownSignal } from '@agentidp/shared/runtime';
-import { terminalLogDestination } from '@agentidp/shared/terminal';
 import { loadLauncherConfig } from './config';
 import { startStack } from './stack';
 
@@ -11,7 +10,11 @@ import { startStack } from './stack';
  */
 async function main(): Promise<void> {
   const config = loadOrExit(() => loadLauncherConfig(process.env, process.cwd()));
-  const logDestination = terminalLogDestination(process.stdout);
+  // On a terminal, readable lines; otherwise createLogger's JSON lines. pino-pretty is loaded only
+  // then, so a launcher under a supervisor or in a pipe starts without it.
+  const logDestination = process.stdout.isTTY
+    ? (await import('@agentidp/shared/terminal')).prettyLogDestination(process.stdout, { colorize: true })
+    : undefined;
   const stack = await startOrExit(() => startStack({ config, env: process.env, logDestination }));
   exitOnShutdownSignal(stack.logger, () => stack.close());
 }

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { createLogger } from './logger';
-import { prettyLogDestination, terminalLogDestination } from './terminal';
+import { prettyLogDestination } from './terminal';
 
 function written(stream: PassThrough): string {
   const chunks: Buffer[] = [];
@@ -8,20 +8,6 @@ function written(stream: PassThrough): string {
   while ((chunk = stream.read() as Buffer | null) !== null) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');
 }
-
-describe(terminalLogDestination.name, () => {
-  it('prints JSON (the default destination) when the output is no terminal', () => {
-    expect(terminalLogDestination(Object.assign(new PassThrough(), { isTTY: false }))).toBeUndefined();
-  });
-
-  it('prints readable lines on a terminal', () => {
-    const terminal = Object.assign(new PassThrough(), { isTTY: true });
-    const destination = terminalLogDestination(terminal);
-    expect(destination).toBeDefined();
-    createLogger({ name: 'launcher', destination }).info('AgentIdP is up');
-    expect(written(terminal)).toContain('AgentIdP is up');
-  });
-});
 
 describe(prettyLogDestination.name, () => {
   it('writes one readable line per entry, with its fields, still redacted', () => {
