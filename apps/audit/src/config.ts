@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { serviceEnvSchema, toServiceConfig, type ServiceConfig } from '@agentidp/nest-kit';
-import { flag, parseEnv, port, positiveInt, secretKey, type Env } from '@agentidp/shared';
+import { flag, parseEnv, port, positiveInt, secretKey, type Env } from '@agentidp/shared/config';
 
 /** Default port of audit's own Prometheus endpoint (`GET /metrics`). */
 export const DEFAULT_AUDIT_METRICS_PORT = 9464;

@@ -3,8 +3,8 @@ import type { ServiceDefinition } from '@agentidp/nest-kit';
 import { AUDIT_PROTO } from '@agentidp/proto';
 import { AGENTID_AUDIT_V1_PACKAGE_NAME } from '@agentidp/proto/nest/agentid/audit/v1/audit';
 import { AnalyticsModule } from './analytics/analytics.module';
+import { AppendModule } from './append/append.module';
 import { ComplianceModule } from './compliance/compliance.module';
-import { EventsModule } from './events/events.module';
 import { LogModule } from './log/log.module';
 import { MetricsModule } from './metrics/metrics.module';
 
@@ -17,6 +17,6 @@ export const auditService: ServiceDefinition = {
   name: 'audit',
   api: { packageName: AGENTID_AUDIT_V1_PACKAGE_NAME, protoFile: AUDIT_PROTO },
   migrationsDir: path.resolve(__dirname, '..', 'migrations'),
-  imports: [MetricsModule, EventsModule, LogModule, AnalyticsModule, ComplianceModule],
+  imports: [MetricsModule, AppendModule, LogModule, AnalyticsModule, ComplianceModule],
   outbox: false,
 };

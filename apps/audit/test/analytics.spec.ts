@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { toTimestamp } from '@agentidp/shared';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { event, failure, startHarness, type AuditHarness } from './harness';
 
 const DAY_MS = 86_400_000;

@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import type { RunningService } from '@agentidp/nest-kit';
 import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import type { DomainEvent } from '@agentidp/proto/grpc/agentid/common/v1/event';
-import {
-  callUnary,
-  CHANNEL_OPTIONS,
-  fromGrpcError,
-  INSECURE,
-  toTimestamp,
-  type KeyValueStore,
-  type Pool,
-} from '@agentidp/shared';
+import type { Pool } from '@agentidp/shared/db';
+import { fromGrpcError } from '@agentidp/shared/errors';
+import { callUnary, CHANNEL_OPTIONS, INSECURE, toTimestamp } from '@agentidp/shared/grpc';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import { createTestDatabase, createTestStore, freePort, type TestDatabase } from '@agentidp/shared/testing';
-import type { RunningService } from '@agentidp/nest-kit';
 import { loadAuditConfig, startAudit } from '../src';
 
 function event(overrides: Partial<DomainEvent> = {}): DomainEvent {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import type { AuditEvent } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import { Client } from 'pg';
-import { fromTimestamp, runMigrations, toTimestamp } from '@agentidp/shared';
+import { runMigrations } from '@agentidp/shared/db';
+import { fromTimestamp, toTimestamp } from '@agentidp/shared/grpc';
 import { createTestDatabase } from '@agentidp/shared/testing';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -45,7 +46,7 @@ describe('audit hash chain', () => {
   const inChainOrder = (events: AuditEvent[]) => [...events].sort((a, b) => a.sequence - b.sequence);
 
   /** `n` events of one organization, one second apart, appended in one batch. */
-  async function seed(org: string, n: number, start = Date.parse('2026-11-01T00:00:00Z')) {
+  async function appendChain(org: string, n: number, start = Date.parse('2026-11-01T00:00:00Z')) {
     const batch = Array.from({ length: n }, (_, i) =>
       event({
         organizationId: org,
@@ -128,7 +129,7 @@ describe('audit hash chain', () => {
 
   it('the database refuses UPDATE, DELETE and TRUNCATE of events and moving a chain head back', async () => {
     const org = randomUUID();
-    const [first] = await seed(org, 2);
+    const [first] = await appendChain(org, 2);
     const refused = async (sql: string, params: unknown[] = []) =>
       expect(h.pool.query(sql, params)).rejects.toThrow(/append-only|only moves forward/);
     await refused("UPDATE audit.events SET action = 'agent.deleted' WHERE event_id = $1", [first!.eventId]);
@@ -141,7 +142,7 @@ describe('audit hash chain', () => {
 
   it('an event edited by a superuser bypassing the trigger fails verification, naming it', async () => {
     const org = randomUUID();
-    const events = await seed(org, 5);
+    const events = await appendChain(org, 5);
     const edited = events[2]!;
     const changed = await asSuperuserBypassingTriggers(
       h.pool,
@@ -160,7 +161,7 @@ describe('audit hash chain', () => {
 
   it('an edit that recomputes a plain SHA-256 (no key) is still caught', async () => {
     const org = randomUUID();
-    const events = await seed(org, 3);
+    const events = await appendChain(org, 3);
     await asSuperuserBypassingTriggers(
       h.pool,
       `UPDATE audit.events SET outcome = 'failure', hash = encode(sha256(convert_to(event_id::text || prev_hash, 'UTF8')), 'hex')
@@ -175,7 +176,7 @@ describe('audit hash chain', () => {
 
   it('a deleted event is detected: the next event is named (sequence gap)', async () => {
     const org = randomUUID();
-    const events = await seed(org, 5);
+    const events = await appendChain(org, 5);
     await asSuperuserBypassingTriggers(h.pool, 'DELETE FROM audit.events WHERE event_id = $1', [
       events[1]!.eventId,
     ]);
@@ -189,7 +190,7 @@ describe('audit hash chain', () => {
 
   it('deleting the newest events is detected against the chain head', async () => {
     const org = randomUUID();
-    const events = await seed(org, 4);
+    const events = await appendChain(org, 4);
     await asSuperuserBypassingTriggers(h.pool, 'DELETE FROM audit.events WHERE event_id = $1', [
       events[3]!.eventId,
     ]);
@@ -203,7 +204,7 @@ describe('audit hash chain', () => {
   it('verifies the part of the chain covering a time range, links into it included', async () => {
     const org = randomUUID();
     const start = Date.parse('2026-10-01T00:00:00Z');
-    await seed(org, 10, start);
+    await appendChain(org, 10, start);
     const range = { from: new Date(start + 3000), to: new Date(start + 6000) };
     await expect(verify(org, range)).resolves.toMatchObject({
       verified: true,
@@ -231,8 +232,8 @@ describe('audit hash chain', () => {
     it("organization B cannot read, fetch or verify organization A's events", async () => {
       const orgA = randomUUID();
       const orgB = randomUUID();
-      const [a] = await seed(orgA, 3);
-      await seed(orgB, 1);
+      const [a] = await appendChain(orgA, 3);
+      await appendChain(orgB, 1);
       expect((await list(orgB)).every((e) => e.organizationId === orgB)).toBe(true);
       const notFound = await failure(h.call(h.client.getEvent.bind(h.client), { eventId: a!.eventId }, orgB));
       expect(notFound.code).toBe('not_found');

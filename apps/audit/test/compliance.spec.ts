@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { toTimestamp } from '@agentidp/shared';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { waitFor } from '@agentidp/shared/testing';
 import { asSuperuserBypassingTriggers, event, failure, startHarness, type AuditHarness } from './harness';
 

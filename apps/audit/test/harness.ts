@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
+import type { RunningService } from '@agentidp/nest-kit';
 import { AuditServiceClient, type ListEventsRequest } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import type { DomainEvent } from '@agentidp/proto/grpc/agentid/common/v1/event';
-import {
-  callUnary,
-  CHANNEL_OPTIONS,
-  CONTEXT_METADATA,
-  DomainError,
-  fromGrpcError,
-  INSECURE,
-  toTimestamp,
-  type Env,
-  type KeyValueStore,
-  type Pool,
-  type UnaryMethod,
-} from '@agentidp/shared';
+import type { Env } from '@agentidp/shared/config';
+import type { Pool } from '@agentidp/shared/db';
+import { DomainError, fromGrpcError } from '@agentidp/shared/errors';
+import { callUnary, CHANNEL_OPTIONS, INSECURE, toTimestamp, type UnaryMethod } from '@agentidp/shared/grpc';
+import { CONTEXT_METADATA } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import { createTestDatabase, createTestStore, freePort, type TestDatabase } from '@agentidp/shared/testing';
-import type { RunningService } from '@agentidp/nest-kit';
 import { loadAuditConfig, startAudit } from '../src';
 
 export const HMAC_KEY = Buffer.alloc(32, 3).toString('base64');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fromTimestamp, toTimestamp } from '@agentidp/shared';
+import { fromTimestamp, toTimestamp } from '@agentidp/shared/grpc';
 import { event, failure, listRequest, startHarness, type AuditHarness } from './harness';
 
 /** ListEvents over real gRPC: newest first, keyset cursors, filters, bad input. */

@@ -1,4 +1,4 @@
-import { ConfigError } from '@agentidp/shared';
+import { ConfigError } from '@agentidp/shared/config';
 import { isAuthConfig, loadAuthConfig } from './config';
 
 const base = {

@@ -9,9 +9,9 @@ import {
   toTokenConfig,
   type Env,
   type TokenConfig,
-} from '@agentidp/shared';
+} from '@agentidp/shared/config';
 
-/** Signing algorithms auth can issue with (architecture.md "Decisions": ES256 default, RS256 option). */
+/** Signing algorithms auth can issue with: ES256 by default (small keys and signatures), RS256 for verifiers that only know RSA. */
 export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
 

@@ -1,5 +1,6 @@
 import { runServiceMain } from '@agentidp/nest-kit';
-import { createLogger, loadOrExit } from '@agentidp/shared';
+import { loadOrExit } from '@agentidp/shared/config';
+import { createLogger } from '@agentidp/shared/runtime';
 import { loadAuthConfig } from './config';
 import { rotateSigningKey } from './rotate-key';
 import { authService } from './service';

@@ -1,4 +1,5 @@
-import { createLogger, createPool } from '@agentidp/shared';
+import { createPool } from '@agentidp/shared/db';
+import { createLogger } from '@agentidp/shared/runtime';
 import type { AuthConfig } from './config';
 import { KeysRepository } from './keys/keys.repository';
 import { KeysService, type KeyRotation } from './keys/keys.service';

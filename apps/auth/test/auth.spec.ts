@@ -1,15 +1,11 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { decodeProtectedHeader } from 'jose';
-import { type IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { migrateService } from '@agentidp/nest-kit';
-import {
-  ConfigError,
-  fromGrpcError,
-  PLATFORM_ORGANIZATION_ID,
-  tokenIdTime,
-  type Env,
-  type KeyValueStore,
-} from '@agentidp/shared';
+import type { IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
+import { ConfigError, type Env } from '@agentidp/shared/config';
+import { fromGrpcError } from '@agentidp/shared/errors';
+import { PLATFORM_ORGANIZATION_ID, tokenIdTime } from '@agentidp/shared/identity';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   captureLogs,
   createTestDatabase,
@@ -75,7 +71,7 @@ describe('AuthService over gRPC', () => {
     await database?.drop();
   });
 
-  it('issues an at+jwt that verifies against the JWKS, with every claim of api.md', async () => {
+  it('issues an at+jwt that verifies against the JWKS, with every claim an access token carries', async () => {
     const before = Date.now();
     const response = await issue(alice);
     const after = Date.now();

@@ -1,5 +1,6 @@
 import { migrateService } from '@agentidp/nest-kit';
-import { createLogger, createPool, type Pool } from '@agentidp/shared';
+import { createPool, type Pool } from '@agentidp/shared/db';
+import { createLogger } from '@agentidp/shared/runtime';
 import { createTestDatabase, type TestDatabase } from '@agentidp/shared/testing';
 import { authService, loadAuthConfig, type SigningAlg } from '../src';
 import { KeysRepository } from '../src/keys/keys.repository';

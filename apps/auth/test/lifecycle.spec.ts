@@ -1,11 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
-import {
-  REVOCATION_PREFIX,
-  revocationReadyKey,
-  type KeyValueStore,
-  type ManagementScope,
-} from '@agentidp/shared';
+import { REVOCATION_PREFIX, revocationReadyKey, type ManagementScope } from '@agentidp/shared/identity';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   captureLogs,
   createTestDatabase,

@@ -8,16 +8,12 @@ import {
   type JWK,
   type JWTPayload,
 } from 'jose';
-import { AuthServiceClient, type IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import type { RunningService } from '@agentidp/nest-kit';
-import {
-  callUnary,
-  CHANNEL_OPTIONS,
-  INSECURE,
-  type Env,
-  type KeyValueStore,
-  type Pool,
-} from '@agentidp/shared';
+import { AuthServiceClient, type IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
+import type { Env } from '@agentidp/shared/config';
+import type { Pool } from '@agentidp/shared/db';
+import { callUnary, CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import { freePort, type CapturedLogs } from '@agentidp/shared/testing';
 import { decryptPrivateKey, deriveEncryptionKey, loadAuthConfig, startAuth } from '../src';
 import type { FakeCredential, FakeRegistry } from './fake-registry';
@@ -27,7 +23,7 @@ export const KEK = Buffer.alloc(32, 9).toString('base64');
 export const ISSUER = 'https://idp.example.test';
 export const AUDIENCE = 'agentidp-api';
 export const TTL = 900;
-export const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+export { UUID_V7_PATTERN as UUID_V7 } from '@agentidp/shared/identity';
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** One running auth instance and a client dialled at it. */

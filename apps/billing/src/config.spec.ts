@@ -1,4 +1,4 @@
-import { ConfigError } from '@agentidp/shared';
+import { ConfigError } from '@agentidp/shared/config';
 import { loadBillingConfig } from './config';
 
 const BASE = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/agentidp' };

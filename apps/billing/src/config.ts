@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { serviceEnvSchema, toServiceConfig, type ServiceConfig } from '@agentidp/nest-kit';
-import { flag, parseEnv, positiveInt, type Env } from '@agentidp/shared';
+import { flag, parseEnv, positiveInt, type Env } from '@agentidp/shared/config';
 
 /** The Stripe settings a deployment with BILLING_ENABLED=true must give. */
 const REQUIRED_WHEN_ENABLED = [

@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import Stripe from 'stripe';
-import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
 import type { RunningService } from '@agentidp/nest-kit';
-import {
-  callUnary,
-  CHANNEL_OPTIONS,
-  dailyCounterKey,
-  fromGrpcError,
-  INSECURE,
-  tierVersionKey,
-  type KeyValueStore,
-  type Pool,
-} from '@agentidp/shared';
+import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
+import type { Pool } from '@agentidp/shared/db';
+import { fromGrpcError } from '@agentidp/shared/errors';
+import { callUnary, CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   captureLogs,
   createTestDatabase,
@@ -21,6 +15,7 @@ import {
   waitFor,
   type TestDatabase,
 } from '@agentidp/shared/testing';
+import { dailyCounterKey, tierVersionKey } from '@agentidp/shared/tiers';
 import { loadBillingConfig, startBilling } from '../src';
 import { fakeStripeEnv, startFakeStripe, stripeEvents, type FakeStripe } from '../src/testing';
 

@@ -1,13 +1,10 @@
 import cors from 'cors';
 import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
-import {
-  billingTierFetcher,
-  TierCache,
-  type KeyValueStore,
-  type Logger,
-  type Registry,
-} from '@agentidp/shared';
+import type { Registry } from '@agentidp/shared/metrics';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
+import { billingTierFetcher, TierCache } from '@agentidp/shared/tiers';
 import { ANALYTICS_ROUTES } from './api/analytics.routes';
 import { AUDIT_ROUTES } from './api/audit.routes';
 import { billingWebhook } from './api/billing-webhook';
@@ -34,7 +31,7 @@ import { revocationEndpoint } from './oauth/revocation';
 import { oauthErrors, tokenEndpoint } from './oauth/token';
 import { operationsRoutes } from './routes/operations';
 
-/** Request bodies over this size are refused with 413 (api.md). */
+/** Request bodies over this size are refused with 413 `payload_too_large`, before any parsing. */
 export const BODY_LIMIT = '1mb';
 
 export interface GatewayDeps {

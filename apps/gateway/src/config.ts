@@ -14,7 +14,7 @@ import {
   type Env,
   type StackConfig,
   type TokenConfig,
-} from '@agentidp/shared';
+} from '@agentidp/shared/config';
 
 export interface SignupConfig {
   /** `open`: anyone may sign up (rate limited per IP); `closed`: only with the platform admin token. */

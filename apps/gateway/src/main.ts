@@ -1,4 +1,5 @@
-import { createLogger, exitOnShutdownSignal, loadOrExit, startOrExit } from '@agentidp/shared';
+import { loadOrExit, startOrExit } from '@agentidp/shared/config';
+import { createLogger, exitOnShutdownSignal } from '@agentidp/shared/runtime';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './server';
 

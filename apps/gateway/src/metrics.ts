@@ -1,10 +1,11 @@
-import { Counter, Histogram, type Registry } from '@agentidp/shared';
+import { Counter, Histogram, type Registry } from '@agentidp/shared/metrics';
 
 /**
- * The token-path metrics of seed §3.1 (plus the gateway's own operational ones), all defined here.
- * Labels are small closed sets: never a client id, organization id, scope string or IP, whatever
- * the seeds label them with (`tokens_issued_total{scope}`, `rate_limit_hits_total{client_id}`),
- * because those are unbounded and would grow Prometheus without limit.
+ * The token-path metrics (issued, revoked, introspected, failed authentications, limits) plus the
+ * gateway's own operational ones, all defined here. Labels are small closed sets: never a client
+ * id, organization id, scope string or IP (no `tokens_issued_total{scope}`, no
+ * `rate_limit_hits_total{client_id}`), because those are unbounded and would grow Prometheus
+ * without limit.
  */
 export interface TokenMetrics {
   tokensIssued: Counter<'grant_type'>;

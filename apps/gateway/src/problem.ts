@@ -1,7 +1,7 @@
 import type { Response } from 'express';
-import { ERROR_CODES, type DomainError } from '@agentidp/shared';
+import { ERROR_CODES, type DomainError } from '@agentidp/shared/errors';
 
-/** The problem+json body of api.md (RFC 9457) with our `code` and `request_id` members. */
+/** The problem+json body of every error answer (RFC 9457), with our `code` and `request_id` members. */
 export interface ProblemBody {
   type: string;
   title: string;

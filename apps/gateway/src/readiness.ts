@@ -1,5 +1,7 @@
 import type { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
-import { isServing, SERVICE_NAMES, type KeyValueStore, type ServiceName } from '@agentidp/shared';
+import { SERVICE_NAMES, type ServiceName } from '@agentidp/shared/config';
+import { isServing } from '@agentidp/shared/grpc';
+import type { KeyValueStore } from '@agentidp/shared/store';
 
 export type CheckStatus = 'up' | 'down';
 export type ReadinessChecks = Record<ServiceName | 'database' | 'store', CheckStatus>;

@@ -1,14 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  ConfigError,
-  createLogger,
-  createMetricsRegistry,
-  RedisStore,
-  withTimeout,
-  type KeyValueStore,
-  type Logger,
-} from '@agentidp/shared';
+import { ConfigError } from '@agentidp/shared/config';
+import { createMetricsRegistry } from '@agentidp/shared/metrics';
+import { createLogger, withTimeout, type Logger } from '@agentidp/shared/runtime';
+import { RedisStore, type KeyValueStore } from '@agentidp/shared/store';
 import type pino from 'pino';
 import { createApp } from './app';
 import { createServiceClients } from './clients';

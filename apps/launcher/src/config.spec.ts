@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ConfigError } from '@agentidp/shared';
+import { ConfigError } from '@agentidp/shared/config';
 import { loadLauncherConfig } from './config';
 
 describe(loadLauncherConfig.name, () => {

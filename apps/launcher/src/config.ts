@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
-import { parseEnv, port, postgresUrl, redisUrl, type Env } from '@agentidp/shared';
+import { parseEnv, port, postgresUrl, redisUrl, type Env } from '@agentidp/shared/config';
 
 export interface LauncherConfig {
   /** Real Postgres; unset → embedded PGlite with data in `dataDir`. */

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Env } from '@agentidp/shared';
+import type { Env } from '@agentidp/shared/config';
 
 /** Server-side secrets a stack cannot run without; production must set them explicitly. */
 const GENERATED = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'AUDIT_HMAC_KEY'] as const;

@@ -1,9 +1,10 @@
 import { auditService } from '@agentidp/audit';
 import { authService } from '@agentidp/auth';
 import { billingService } from '@agentidp/billing';
-import { registryService } from '@agentidp/registry';
 import { migrateService } from '@agentidp/nest-kit';
-import { createLogger, loadOrExit, parseEnv, postgresUrl } from '@agentidp/shared';
+import { registryService } from '@agentidp/registry';
+import { loadOrExit, parseEnv, postgresUrl } from '@agentidp/shared/config';
+import { createLogger } from '@agentidp/shared/runtime';
 import { z } from 'zod';
 
 /** One-shot job (compose `migrate`, Helm pre-install hook): applies every service's migrations. */

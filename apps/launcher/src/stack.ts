@@ -5,17 +5,10 @@ import { loadBillingConfig, startBilling } from '@agentidp/billing';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@agentidp/gateway';
 import type { RunningService, StartServiceOptions } from '@agentidp/nest-kit';
 import { loadRegistryConfig, startRegistry } from '@agentidp/registry';
-import {
-  createLogger,
-  MemoryStore,
-  RedisStore,
-  startEmbeddedPostgres,
-  type EmbeddedPostgres,
-  type Env,
-  type KeyValueStore,
-  type Logger,
-  type ServiceName,
-} from '@agentidp/shared';
+import type { Env, ServiceName } from '@agentidp/shared/config';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '@agentidp/shared/db';
+import { createLogger, type Logger } from '@agentidp/shared/runtime';
+import { MemoryStore, RedisStore, type KeyValueStore } from '@agentidp/shared/store';
 import type pino from 'pino';
 import type { LauncherConfig } from './config';
 import { withDevDefaults } from './dev-secrets';

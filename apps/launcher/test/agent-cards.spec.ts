@@ -3,7 +3,7 @@ import { agentBody, ApiClient, signUp, type Org } from './api-client';
 import { startTestStack, type StackEnv } from './helpers';
 
 /**
- * `GET /api/v1/compliance/agent-cards` (api.md, seed §1.12) through the gateway: AGNTCY cards of
+ * `GET /api/v1/compliance/agent-cards` through the gateway: AGNTCY cards of
  * the caller's organization's active agents, served by the registry, gated by COMPLIANCE_ENABLED
  * like the compliance report, scope `agents:read`.
  */

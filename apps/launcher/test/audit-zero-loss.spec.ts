@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { createPool, type Pool } from '@agentidp/shared';
+import { createPool, type Pool } from '@agentidp/shared/db';
 import { waitFor } from '@agentidp/shared/testing';
 import { ApiClient, signUp, type Org } from './api-client';
 import { getJson, stackEnv, type StackEnv } from './helpers';

@@ -6,7 +6,7 @@ import { agentBody, ApiClient, signUp, type Org, type Reply } from './api-client
 import { startTestStack, type StackEnv } from './helpers';
 
 /**
- * Issue 5's acceptance through the public API: the field-trial audit step (B.8), tenant
+ * The audit log through the public API: the field trial's audit step (B.8), tenant
  * isolation of the log, tampering caught by verification and by the periodic job, analytics
  * series matching the events generated, and compliance. Events reach audit asynchronously
  * through the services' outbox relays, so reads poll.
@@ -129,7 +129,7 @@ describe('audit, analytics and compliance through the gateway', () => {
       'token.revoked',
     ];
     let page: AuditEventJson[] = [];
-    // api.md: an action's event is readable within 5 s.
+    // An action's event is readable within 5 s (outbox relay → audit).
     await waitFor(
       async () => {
         const reply = await api.request('GET', '/api/v1/audit?limit=20', { token: newToken });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fakeStripeEnv, startFakeStripe, stripeEvents, type FakeStripe } from '@agentidp/billing/testing';
-import { dailyCounterKey, tierVersionKey } from '@agentidp/shared';
 import { captureLogs } from '@agentidp/shared/testing';
+import { dailyCounterKey, tierVersionKey } from '@agentidp/shared/tiers';
 import type { RunningStack } from '../src/stack';
 import { agentBody, ApiClient, signUp, type Org } from './api-client';
 import { startTestStack, type StackEnv } from './helpers';

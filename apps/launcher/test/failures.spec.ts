@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { RedisStore } from '@agentidp/shared';
+import { RedisStore } from '@agentidp/shared/store';
 import { freePort, waitFor } from '@agentidp/shared/testing';
 import { captureLogs } from '@agentidp/shared/testing';
 import type { RunningStack } from '../src/stack';
@@ -67,7 +67,7 @@ async function probe(api: ApiClient, token: string): Promise<Probe> {
 }
 
 /**
- * Issue 4's failure behaviour: the store unreachable (Redis killed for real) fails authenticated
+ * Failing safely: the store unreachable (Redis killed for real) fails authenticated
  * requests closed within 2 s; a Redis that comes back empty, or is flushed while everything runs,
  * never revives a revoked token; a stopped service answers 503 within its deadline and is used
  * again when it returns, without restarting the gateway.

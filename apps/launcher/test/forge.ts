@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import type { Env } from '@agentidp/shared';
+import type { Env } from '@agentidp/shared/config';
 import type { RunningStack } from '../src/stack';
 import { forgeAccessToken as forgeWithKey } from '../src/testing/forge';
 

@@ -1,4 +1,4 @@
-import type { Env } from '@agentidp/shared';
+import type { Env } from '@agentidp/shared/config';
 import type { LogDestination } from '@agentidp/shared/testing';
 import { loadLauncherConfig } from '../src/config';
 import { startStack, type RunningStack } from '../src/stack';

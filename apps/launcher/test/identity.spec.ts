@@ -7,7 +7,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import { hashClientSecret } from '@agentidp/shared';
+import { hashClientSecret } from '@agentidp/shared/identity';
 import { captureLogs, waitFor } from '@agentidp/shared/testing';
 import type { RunningStack } from '../src/stack';
 import { agentBody, ApiClient, signUp, type Org } from './api-client';
@@ -15,7 +15,7 @@ import { startTestStack, type StackEnv } from './helpers';
 import { forgeAccessToken } from './forge';
 
 /**
- * Issue 3's acceptance, end to end: real HTTP through the gateway, real gRPC to registry and auth,
+ * The identity core end to end (organizations, agents, credentials, tokens): real HTTP through the gateway, real gRPC to registry and auth,
  * real Postgres/Redis in CI (embedded otherwise).
  */
 describe('identity core through the gateway', () => {

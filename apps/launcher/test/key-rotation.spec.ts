@@ -7,7 +7,7 @@ import { startTestStack, type StackEnv } from './helpers';
 import { spawnNode } from './process';
 
 /**
- * Issue 4's key rotation acceptance, end to end: token A signed with key 1 → rotation by the
+ * Signing-key rotation end to end: token A signed with key 1 → rotation by the
  * operator CLI (`node apps/auth/dist/main.js rotate-key`, a separate process) while the stack runs
  * → the running auth signs token B with key 2 without a restart → both verify at the gateway and
  * with the remote JWKS → after the grace period key 1 leaves the JWKS and A is rejected.

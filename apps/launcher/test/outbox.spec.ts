@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { createPool, withTransaction, writeOutbox, type Pool } from '@agentidp/shared';
+import { createPool, withTransaction, type Pool } from '@agentidp/shared/db';
+import { writeOutbox } from '@agentidp/shared/outbox';
 import { waitFor } from '@agentidp/shared/testing';
 import type { RunningStack } from '../src/stack';
 import { startTestStack, type StackEnv } from './helpers';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Env } from '@agentidp/shared';
+import type { Env } from '@agentidp/shared/config';
 import { isPortClosed, waitFor } from '@agentidp/shared/testing';
 import { getJson, stackEnv, type StackEnv } from './helpers';
 import { killAll, spawnNode, type Spawned } from './process';

@@ -1,14 +1,9 @@
 import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import {
-  callUnary,
-  counterValue,
-  dailyCounterKey,
-  INSECURE,
-  runWithContext,
-  secondsUntilReset,
-  type KeyValueStore,
-} from '@agentidp/shared';
+import { callUnary, INSECURE } from '@agentidp/shared/grpc';
+import { runWithContext } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import { captureLogs } from '@agentidp/shared/testing';
+import { counterValue, dailyCounterKey, secondsUntilReset } from '@agentidp/shared/tiers';
 import type { RunningStack } from '../src/stack';
 import { agentBody, ApiClient, signUp, type Org, type Reply } from './api-client';
 import { startTestStack, type StackEnv } from './helpers';
@@ -37,7 +32,7 @@ async function setTierOverride(setup: StackEnv, orgId: string, tier: string): Pr
   }
 }
 
-/** A 429 `tier_limit_exceeded` problem with api.md's details and Retry-After to UTC midnight. */
+/** A 429 `tier_limit_exceeded` problem with its details (tier, limit, current) and Retry-After to UTC midnight. */
 function expectTierLimit(reply: Reply, details: { tier: string; limit: number; current: number }) {
   expect(reply.status).toBe(429);
   expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -54,7 +49,7 @@ function expectRetryAfterMidnight(reply: Reply) {
 }
 
 /**
- * Issue 6's quota acceptance through the gateway: daily API calls counted and refused there,
+ * Tier quotas through the gateway: daily API calls counted and refused there,
  * daily tokens in auth, the agent limit in the registry; all against billing's tier.
  */
 describe('tier quotas (TIER_ENFORCEMENT on, the default)', () => {

@@ -50,8 +50,8 @@ function postFormFrom(
 const randomLoopback = () => `127.${randomInt(1, 250)}.${randomInt(1, 250)}.${randomInt(2, 250)}`;
 
 /**
- * Issue 4's rate limits through the gateway: the per-client budget (100 per 60 s, as api.md's
- * defaults) with its headers, and the per-IP budget of failed client authentications.
+ * Rate limits through the gateway: the per-client budget (100 per 60 s, the defaults) with its
+ * headers, and the per-IP budget of failed client authentications.
  */
 describe('rate limits through the gateway', () => {
   let setup: StackEnv;
@@ -99,7 +99,7 @@ describe('rate limits through the gateway', () => {
     const first = await credential();
     const second = await credential();
 
-    // Request 1: the token request counts toward the client's budget (api.md).
+    // Request 1: the token request counts toward the client's budget, like its API calls.
     const started = Math.floor(Date.now() / 1000);
     const tokenReply = await api.token(first.clientId, first.clientSecret);
     expect(tokenReply.status).toBe(200);

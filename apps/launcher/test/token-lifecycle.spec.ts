@@ -7,7 +7,7 @@ import { startTestStack, type StackEnv } from './helpers';
 import { sample } from './metrics';
 
 /**
- * Issue 4's token lifecycle end to end, through the gateway: a resource server built with panva's
+ * The token lifecycle end to end, through the gateway: a resource server built with panva's
  * openid-client (discovery → client_credentials → introspect → revoke → introspect), id_tokens,
  * and introspection following every kind of revocation. Real Postgres/Redis in CI.
  */

@@ -1,5 +1,5 @@
 -- Up Migration
--- Indexes for organizations with many agents (issue 7's scale check: 1M agents in one org).
+-- Indexes for organizations with many agents (the scale check loads 1M agents into one org).
 --
 -- ListAgents with a filter (status, agent_type, owner, deployment_env): with only
 -- agents_org_list_idx, a filter that matches few of the organization's agents (or none) makes

@@ -1,4 +1,4 @@
-import { ConfigError } from '@agentidp/shared';
+import { ConfigError } from '@agentidp/shared/config';
 import { didWebDomainOf, loadRegistryConfig } from './config';
 
 const base = {

@@ -10,7 +10,7 @@ import {
   toTokenConfig,
   type Env,
   type TokenConfig,
-} from '@agentidp/shared';
+} from '@agentidp/shared/config';
 
 /** A did:web method-specific id: a host name, its port percent-encoded (`localhost%3A3000`). */
 const DID_WEB_DOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(%3a[0-9]{1,5})?$/i;

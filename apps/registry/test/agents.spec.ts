@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Agent } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
-import { fromTimestamp } from '@agentidp/shared';
+import { fromTimestamp } from '@agentidp/shared/grpc';
 import { useRegistry, type Caller } from './harness';
 
 describe('RegistryService over gRPC: agents', () => {

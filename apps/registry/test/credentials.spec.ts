@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { fromTimestamp, REVOCATION_PREFIX } from '@agentidp/shared';
+import { fromTimestamp } from '@agentidp/shared/grpc';
+import { REVOCATION_PREFIX } from '@agentidp/shared/identity';
 import { KEY_TTL_MS, useRegistry, type Caller } from './harness';
 
 describe('RegistryService over gRPC: credentials', () => {

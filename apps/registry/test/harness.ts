@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import type { RunningService } from '@agentidp/nest-kit';
 import {
   CreateAgentRequest,
   RegistryServiceClient,
@@ -8,19 +9,12 @@ import {
   type CreateOrganizationResponse,
   type IssuedCredential,
 } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
-import type { RunningService } from '@agentidp/nest-kit';
-import {
-  callUnary,
-  CHANNEL_OPTIONS,
-  DomainError,
-  fromGrpcError,
-  INSECURE,
-  MANAGEMENT_SCOPES,
-  toTimestamp,
-  type KeyValueStore,
-  type OutboxEvent,
-  type Pool,
-} from '@agentidp/shared';
+import type { Pool } from '@agentidp/shared/db';
+import { DomainError, fromGrpcError } from '@agentidp/shared/errors';
+import { callUnary, CHANNEL_OPTIONS, INSECURE, toTimestamp } from '@agentidp/shared/grpc';
+import { MANAGEMENT_SCOPES } from '@agentidp/shared/identity';
+import type { OutboxEvent } from '@agentidp/shared/outbox';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   captureLogs,
   createTestDatabase,

@@ -1,5 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { fromTimestamp, MANAGEMENT_SCOPES } from '@agentidp/shared';
+import { fromTimestamp } from '@agentidp/shared/grpc';
+import { MANAGEMENT_SCOPES } from '@agentidp/shared/identity';
 import { useRegistry } from './harness';
 
 describe('RegistryService over gRPC: organizations', () => {

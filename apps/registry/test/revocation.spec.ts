@@ -1,5 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { REVOCATION_PREFIX } from '@agentidp/shared';
+import { REVOCATION_PREFIX } from '@agentidp/shared/identity';
 import { KEY_TTL_MS, useRegistry, type Caller } from './harness';
 
 describe('RegistryService over gRPC: revocation publishing', () => {

@@ -1,5 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { MANAGEMENT_SCOPES, REVOCATION_PREFIX } from '@agentidp/shared';
+import { MANAGEMENT_SCOPES, REVOCATION_PREFIX } from '@agentidp/shared/identity';
 import { useRegistry, type Caller } from './harness';
 
 describe('RegistryService over gRPC: tenant isolation', () => {

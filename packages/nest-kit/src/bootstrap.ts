@@ -2,32 +2,23 @@ import 'reflect-metadata';
 import { Global, Module, type DynamicModule, type INestMicroservice, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import { HEALTH_PROTO, PROTO_DIR, protoPath } from '@agentidp/proto';
-import {
-  auditSink,
-  CHANNEL_OPTIONS,
-  ConfigError,
-  createLogger,
-  createPool,
-  INSECURE,
-  OutboxRelay,
-  OUTBOX_MIGRATIONS_DIR,
-  RedisStore,
-  runMigrations,
-  withTimeout,
-  type KeyValueStore,
-  type Logger,
-  type Pool,
-  type ServiceName,
-} from '@agentidp/shared';
+import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
+import { ConfigError, type ServiceName } from '@agentidp/shared/config';
+import { createPool, runMigrations, type Pool } from '@agentidp/shared/db';
+import { CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import { auditSink, OutboxRelay, OUTBOX_MIGRATIONS_DIR } from '@agentidp/shared/outbox';
+import { createLogger, withTimeout, type Logger } from '@agentidp/shared/runtime';
+import { RedisStore, type KeyValueStore } from '@agentidp/shared/store';
 import type pino from 'pino';
+import { systemClock } from './clock';
 import { DomainErrorRpcFilter } from './domain-error.filter';
 import { HealthController } from './health.controller';
 import { NestPinoLogger } from './nest-logger';
+import { OutboxEvents } from './outbox-events';
 import { RequestContextInterceptor } from './request-context.interceptor';
 import type { ServiceConfig } from './service-config';
-import { LOGGER, OUTBOX_RELAY, POOL, SERVICE_CONFIG, STORE } from './tokens';
+import { CLOCK, LOGGER, OUTBOX_RELAY, POOL, SERVICE_CONFIG, STORE } from './tokens';
 
 /** What makes one service different from the others; everything else is shared here. */
 export interface ServiceDefinition {
@@ -76,10 +67,16 @@ class ServiceRuntimeModule {
       store: KeyValueStore;
       logger: Logger;
       config: ServiceConfig;
-      relay?: OutboxRelay;
+      /** The service's outbox, when it has one: its schema and relay. */
+      outbox?: { schema: ServiceName; relay: OutboxRelay };
     },
     imports: (Type | DynamicModule)[],
   ): DynamicModule {
+    const { outbox } = providers;
+    // Audit, the relays' sink, has no outbox: injecting OutboxEvents there fails at boot.
+    const events = outbox
+      ? [{ provide: OutboxEvents, useValue: new OutboxEvents(providers.pool, outbox.relay, outbox.schema) }]
+      : [];
     return {
       module: ServiceRuntimeModule,
       imports,
@@ -89,11 +86,13 @@ class ServiceRuntimeModule {
         { provide: STORE, useValue: providers.store },
         { provide: LOGGER, useValue: providers.logger },
         { provide: SERVICE_CONFIG, useValue: providers.config },
-        { provide: OUTBOX_RELAY, useValue: providers.relay ?? null },
+        { provide: OUTBOX_RELAY, useValue: outbox?.relay ?? null },
+        { provide: CLOCK, useValue: systemClock },
+        ...events,
         { provide: APP_FILTER, useClass: DomainErrorRpcFilter },
         { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
       ],
-      exports: [POOL, STORE, LOGGER, SERVICE_CONFIG, OUTBOX_RELAY],
+      exports: [POOL, STORE, LOGGER, SERVICE_CONFIG, OUTBOX_RELAY, CLOCK, ...events.map((p) => p.provide)],
     };
   }
 }
@@ -164,7 +163,10 @@ export async function startService(
   let app: INestMicroservice;
   try {
     app = await NestFactory.createMicroservice<MicroserviceOptions>(
-      ServiceRuntimeModule.forRoot({ pool, store, logger, config, relay }, definition.imports),
+      ServiceRuntimeModule.forRoot(
+        { pool, store, logger, config, outbox: relay && { schema: definition.name, relay } },
+        definition.imports,
+      ),
       {
         transport: Transport.GRPC,
         options: {

@@ -1,6 +1,7 @@
 import { Catch, Inject, type RpcExceptionFilter } from '@nestjs/common';
 import { throwError, type Observable } from 'rxjs';
-import { DomainError, toGrpcError, type GrpcErrorPayload, type Logger } from '@agentidp/shared';
+import { DomainError, toGrpcError, type GrpcErrorPayload } from '@agentidp/shared/errors';
+import type { Logger } from '@agentidp/shared/runtime';
 import { LOGGER } from './tokens';
 
 /**

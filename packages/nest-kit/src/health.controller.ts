@@ -1,11 +1,12 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
-import { pingDatabase, type KeyValueStore, type Pool } from '@agentidp/shared';
 import {
   HealthCheckResponse_ServingStatus as ServingStatus,
   type HealthCheckRequest,
   type HealthCheckResponse,
 } from '@agentidp/proto/nest/grpc/health/v1/health';
+import { pingDatabase, type Pool } from '@agentidp/shared/db';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import { POOL, STORE } from './tokens';
 
 /**

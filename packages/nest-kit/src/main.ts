@@ -1,4 +1,5 @@
-import { createLogger, exitOnShutdownSignal, loadOrExit, startOrExit, type Env } from '@agentidp/shared';
+import { loadOrExit, startOrExit, type Env } from '@agentidp/shared/config';
+import { createLogger, exitOnShutdownSignal } from '@agentidp/shared/runtime';
 import { migrateService, startService, type ServiceDefinition } from './bootstrap';
 import type { ServiceConfig } from './service-config';
 

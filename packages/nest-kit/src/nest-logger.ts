@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { Logger } from '@agentidp/shared';
+import type { Logger } from '@agentidp/shared/runtime';
 
 /** Routes Nest's own log lines into the service's pino logger. */
 export class NestPinoLogger implements LoggerService {

@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { Observable, firstValueFrom } from 'rxjs';
-import { currentContext, type RequestContext } from '@agentidp/shared';
+import { currentContext, type RequestContext } from '@agentidp/shared/runtime';
 import { RequestContextInterceptor, contextFromMetadata } from './request-context.interceptor';
 
 function rpcContext(metadata: unknown): ExecutionContext {

@@ -1,7 +1,12 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Metadata } from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
-import { CONTEXT_METADATA, requestIdFrom, runWithContext, type RequestContext } from '@agentidp/shared';
+import {
+  CONTEXT_METADATA,
+  requestIdFrom,
+  runWithContext,
+  type RequestContext,
+} from '@agentidp/shared/runtime';
 
 function first(metadata: Metadata, key: string): string | undefined {
   const value = metadata.get(key)[0];

@@ -8,7 +8,7 @@ import {
   type Env,
   type ServiceName,
   type StackConfig,
-} from '@agentidp/shared';
+} from '@agentidp/shared/config';
 
 /** What every gRPC service is configured with; services add their own settings beside it. */
 export interface ServiceConfig extends StackConfig {

@@ -4,3 +4,5 @@ export const STORE = Symbol('STORE');
 export const LOGGER = Symbol('LOGGER');
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
 export const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
+/** The {@link Clock} services read the time from. */
+export const CLOCK = Symbol('CLOCK');

@@ -1,10 +1,13 @@
 import * as path from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
+import { Inject, Injectable, Module } from '@nestjs/common';
 import {
   HealthClient,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from '@agentidp/proto/grpc/grpc/health/v1/health';
-import { callUnary, CHANNEL_OPTIONS, INSECURE, MemoryStore } from '@agentidp/shared';
+import { withTransaction } from '@agentidp/shared/db';
+import { callUnary, CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import { MemoryStore } from '@agentidp/shared/store';
 import {
   captureLogs,
   createTestDatabase,
@@ -12,14 +15,38 @@ import {
   isPortClosed,
   type TestDatabase,
 } from '@agentidp/shared/testing';
-import { loadServiceConfig, startService, type RunningService, type ServiceDefinition } from '../src';
+import {
+  CLOCK,
+  loadServiceConfig,
+  OutboxEvents,
+  startService,
+  systemClock,
+  type Clock,
+  type RunningService,
+  type ServiceDefinition,
+} from '../src';
+
+/** What a feature of the service gets injected from the kit (the first one made, for the tests). */
+@Injectable()
+class KitUser {
+  static first: KitUser | undefined;
+  constructor(
+    readonly events: OutboxEvents,
+    @Inject(CLOCK) readonly clock: Clock,
+  ) {
+    KitUser.first ??= this;
+  }
+}
+
+@Module({ providers: [KitUser] })
+class KitUserModule {}
 
 // A service with no API of its own (an outbox, and fixture migrations in the `billing` schema):
 // exercises what the kit gives every service.
 const fixtureService: ServiceDefinition = {
   name: 'billing',
   migrationsDir: path.join(__dirname, 'fixtures', 'migrations'),
-  imports: [],
+  imports: [KitUserModule],
   outbox: true,
 };
 
@@ -91,6 +118,29 @@ describe('startService', () => {
       otherClient.close();
       await other.close();
     }
+  });
+
+  it("gives features the service's outbox and the clock", async () => {
+    const kit = KitUser.first!;
+    const org = '0b6c7a52-6c0e-4c8e-9d3e-5f2a1b7c9d10';
+    await withTransaction(running.pool, (tx) =>
+      kit.events.recordOn(tx, [{ action: 'widget.created', organizationId: org }]),
+    );
+    await expect(
+      withTransaction(running.pool, async (tx) => {
+        await kit.events.recordOn(tx, [{ action: 'widget.lost', organizationId: org }]);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await kit.events.record([{ action: 'widget.seen', organizationId: org }]);
+    const { rows } = await running.pool.query<{ action: string; source: string }>(
+      "SELECT event->>'action' AS action, event->>'source' AS source FROM billing.outbox ORDER BY seq",
+    );
+    expect(rows).toEqual([
+      { action: 'widget.created', source: 'billing' },
+      { action: 'widget.seen', source: 'billing' },
+    ]);
+    expect(kit.clock).toBe(systemClock);
   });
 
   it('logs JSON lines carrying the service name', () => {

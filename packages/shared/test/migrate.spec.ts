@@ -19,7 +19,7 @@ CREATE TABLE ${SCHEMA}.things (
 -- Down Migration
 DROP TABLE ${SCHEMA}.things;
 `,
-  '0002_seed.sql': `-- Up Migration
+  '0002_rows.sql': `-- Up Migration
 INSERT INTO ${SCHEMA}.things (name) VALUES ('first');
 
 -- Down Migration
@@ -54,10 +54,10 @@ afterAll(async () => {
 describe('runMigrations', () => {
   it('applies pending migrations into a fresh schema, then nothing on a second run', async () => {
     const applied = await runMigrations({ databaseUrl: db.url, schema: SCHEMA, dir });
-    expect(applied).toEqual(['0001_things', '0002_seed']);
+    expect(applied).toEqual(['0001_things', '0002_rows']);
     expect(await query(`SELECT name FROM ${SCHEMA}.things`)).toEqual([{ name: 'first' }]);
     const history = await query<{ name: string }>(`SELECT name FROM ${SCHEMA}.pgmigrations ORDER BY id`);
-    expect(history.map((h) => h.name)).toEqual(['0001_things', '0002_seed']);
+    expect(history.map((h) => h.name)).toEqual(['0001_things', '0002_rows']);
 
     await expect(runMigrations({ databaseUrl: db.url, schema: SCHEMA, dir })).resolves.toEqual([]);
     expect(await query(`SELECT name FROM ${SCHEMA}.things`)).toEqual([{ name: 'first' }]);

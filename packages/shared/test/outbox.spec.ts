@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { captureLogs, createTestDatabase, waitFor, type TestDatabase } from './testing';
-import { runWithContext } from '../src/context';
+import { runWithContext } from '../src/runtime';
 import { createPool, runMigrations, withTransaction, type Pool } from '../src/db';
-import { createLogger } from '../src/logger';
+import { createLogger } from '../src/runtime';
 import {
   OutboxBatchWriter,
   OutboxRelay,

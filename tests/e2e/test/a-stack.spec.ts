@@ -2,7 +2,7 @@ import { sample } from '@agentidp/launcher/testing';
 import { api, metricsText, newOrg, stack } from './support';
 
 /**
- * Phase A (seed §4.1): the stack is up. A.1–A.3 (build, start, migrate) are the global setup,
+ * Phase A of the field trial: the stack is up. A.1–A.3 (build, start, migrate) are the global setup,
  * which ran the migrate job and then each service as its own process until `/ready` said 200.
  */
 
@@ -56,7 +56,7 @@ describe('Phase A: stack startup', () => {
     expect(help.length).toBeGreaterThanOrEqual(19);
     const named = help.map((line) => line.split(' ')[2]);
     expect(named).toEqual(expect.arrayContaining(GATEWAY_METRICS));
-    // api.md: no client or organization ids as labels.
+    // No client or organization ids as labels: they are unbounded.
     expect(metrics.text).not.toMatch(/(client_id|organization_id|org_id)="/);
   });
 

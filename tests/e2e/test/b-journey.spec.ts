@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { MANAGEMENT_SCOPES } from '@agentidp/shared';
+import { MANAGEMENT_SCOPES } from '@agentidp/shared/identity';
 import {
   api,
   createAgent,
@@ -13,7 +13,8 @@ import {
 } from './support';
 
 /**
- * Phase B (seed §4.1): the core journey, in order, adapted to api.md where it decides: signup
+ * Phase B of the field trial: the core journey, in order, adapted to the public API where it
+ * decides: signup
  * returns the organization plus the admin credential (the runbook's unauthenticated agent and
  * credential creation become the admin's calls), the credential lives under its agent, and the
  * runbook's undefined `read` scope becomes real scopes (the admin grants the trial agent

@@ -1,24 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { forgeAccessToken, type Reply } from '@agentidp/launcher/testing';
-import {
-  createPool,
-  dailyCounterKey,
-  RedisStore,
-  secondsUntilReset,
-  TIER_CONFIG,
-  type Pool,
-} from '@agentidp/shared';
+import { createPool, type Pool } from '@agentidp/shared/db';
+import { RedisStore } from '@agentidp/shared/store';
 import { waitFor } from '@agentidp/shared/testing';
+import { dailyCounterKey, secondsUntilReset, TIER_CONFIG } from '@agentidp/shared/tiers';
 import { api, createAgent, createCredential, newOrg, stack, type Org } from './support';
 
 /**
- * Phase C (seed §4.1): each guardrail answers with its exact status, adapted to api.md where it
- * decides (C.7: another organization's agent is 404, indistinguishable from a missing one).
+ * Phase C of the field trial: each guardrail answers with its exact status, adapted to the public
+ * API where it decides (C.7: another organization's agent is 404, indistinguishable from a missing one).
  */
 
 /** The runbook's C.3 token: RS256 header, `exp: 1`, and a signature that is not one. */
-const SEED_BAD_SIGNATURE = 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ0ZXN0IiwiZXhwIjoxfQ.invalid';
+const RUNBOOK_BAD_SIGNATURE = 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ0ZXN0IiwiZXhwIjoxfQ.invalid';
 
 const agentBody = (email: string, agentType = 'screener') => ({
   email,
@@ -61,7 +56,7 @@ describe('Phase C: guardrails', () => {
   });
 
   it("C.3 the runbook's bad-signature token and a genuinely expired token (signed with the real key): 401", async () => {
-    expectInvalidToken(await api.request('GET', '/api/v1/agents', { token: SEED_BAD_SIGNATURE }));
+    expectInvalidToken(await api.request('GET', '/api/v1/agents', { token: RUNBOOK_BAD_SIGNATURE }));
 
     const claims = decodeJwt(org.adminToken);
     const now = Math.floor(Date.now() / 1000);

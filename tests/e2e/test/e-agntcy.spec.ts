@@ -1,9 +1,9 @@
 import { api, createAgent, newOrg, type Org } from './support';
 
 /**
- * Phase E (seed §4.1 E.3 and the conformance suite of §4.2): AGNTCY agent cards and the SOC 2
- * style compliance report, with COMPLIANCE_ENABLED=true. The cards are a list like every other in
- * api.md (`{ data, next_cursor }`), so "returns an array" applies to `data`.
+ * Phase E of the field trial (E.3 and the AGNTCY conformance checks): agent cards and the SOC 2
+ * style compliance report, with COMPLIANCE_ENABLED=true. The cards are a list like every other
+ * list of the public API (`{ data, next_cursor }`), so "returns an array" applies to `data`.
  */
 
 interface Card {

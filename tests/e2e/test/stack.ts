@@ -13,7 +13,7 @@ import {
  * global teardown; the phase files learn where it runs from {@link e2eStack}.
  */
 
-/** The field trial's configuration (seed §4.1 step 0.4), in the production shape. */
+/** The field trial's configuration (its step 0.4), in the production shape. */
 export const FIELD_TRIAL_ENV = {
   NODE_ENV: 'production',
   LOG_LEVEL: 'warn',

@@ -11,7 +11,8 @@ export const api = new ApiClient(stack.base);
 export const newOrg = (name: string): Promise<Org> => signUp(api, name);
 export type { Org };
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Ids in responses are UUIDs in canonical (lower-case) form. */
+export { UUID_PATTERN as UUID } from '@agentidp/shared/identity';
 
 export interface Credential {
   credential_id: string;
@@ -63,7 +64,7 @@ export const auditEvents = (token: string): Promise<AuditEvent[]> =>
 
 /**
  * Polls the audit log until `done` holds: events travel through the services' outbox relays
- * (api.md: readable within 5 s), so a bounded wait, never a fixed sleep.
+ * (readable within 5 s), so a bounded wait, never a fixed sleep.
  */
 export async function waitForAudit(
   token: string,

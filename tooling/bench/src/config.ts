@@ -16,7 +16,7 @@ export interface ScaleSettings {
   baseline: number;
   /** Measured runs per scenario, the best (highest req/s) kept: BENCH_SCALE_ROUNDS, default 3. */
   rounds: number;
-  /** BENCH_KEEP_DATABASE=1: leave the seeded database for inspection instead of dropping it. */
+  /** BENCH_KEEP_DATABASE=1: leave the loaded database for inspection instead of dropping it. */
   keepDatabase: boolean;
   /** The command as run, with the settings that shape the figures (for the report). */
   command: string;

@@ -1,5 +1,6 @@
 import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import { callUnary, INSECURE, runWithContext } from '@agentidp/shared';
+import { callUnary, INSECURE } from '@agentidp/shared/grpc';
+import { runWithContext } from '@agentidp/shared/runtime';
 
 /**
  * Puts the bench organization on the enterprise tier (unlimited calls, tokens and agents) through

@@ -1,9 +1,10 @@
 /**
- * The scale check of issue 7 (`BENCH_SCALE=1000000 pnpm bench`): token throughput with 1M agents
- * in the organization within 10 % of 1k agents, list and get latency unchanged.
+ * The scale check (`BENCH_SCALE=1000000 pnpm bench`): token throughput with 1M agents in the
+ * organization must stay within 10 % of that with 1k agents, and list and get latency unchanged,
+ * so that an organization's size never costs its token path or its lists.
  *
  * One stack (stack.ts), one bench organization on enterprise. Phase 1 bulk-loads the organization
- * up to BENCH_SCALE_BASELINE agents (default 1,000) with seed-agents.ts (COPY), phase 2 up to
+ * up to BENCH_SCALE_BASELINE agents (default 1,000) with populate-agents.ts (COPY), phase 2 up to
  * BENCH_SCALE; after each load the same four scenarios run (one warm-up, then the best of
  * BENCH_SCALE_ROUNDS measured runs, default 3):
  *
@@ -29,8 +30,8 @@ import type { BenchConfig, ScaleSettings } from './config.js';
 import { measure, type LoadOptions, type LoadResult, type Scenario } from './load.js';
 import { grantEnterprise } from './operator.js';
 import { REPO_ROOT } from '@agentidp/launcher/testing';
-import { encodeAgentCursor } from '@agentidp/registry';
-import { seedAgents, type SeedResult } from './seed-agents.js';
+import { agentQueries, credentialQueries, encodeAgentCursor, type AgentListQuery } from '@agentidp/registry';
+import { populateAgents, type PopulateResult } from './populate-agents.js';
 import { createFixture, type BenchFixture } from './setup.js';
 import { dropDatabase, startBenchStack, type BenchStack } from './stack.js';
 
@@ -41,44 +42,18 @@ const TOKEN_RATIO_TARGET = 0.9;
 const MAX_ROWS_FILTERED = 1_000;
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-/**
- * The registry's SQL, as apps/registry/src/agents/agents.repository.ts (find, list, countLimited)
- * and credentials/credentials.repository.ts (findForVerification) send it. Keep in step.
- */
-const AGENT_COLUMNS = `agent_id, organization_id, email, agent_type, version, capabilities, owner,
-  deployment_env, status, role, did, metadata, tokens_revoked_at, created_at, updated_at`;
-const QUERIES = {
-  get: `SELECT ${AGENT_COLUMNS} FROM registry.agents WHERE organization_id = $1 AND agent_id = $2`,
-  verify: `SELECT c.credential_id, c.organization_id, c.agent_id, c.client_id, c.secret_hash, c.scopes,
-                  c.expires_at, c.revoked_at, a.status AS agent_status,
-                  a.capabilities AS agent_capabilities, a.agent_type, a.did
-             FROM registry.credentials c
-             JOIN registry.agents a ON a.agent_id = c.agent_id AND a.organization_id = c.organization_id
-            WHERE c.client_id = $1`,
-  count: `SELECT count(*)::int AS count FROM registry.agents
-           WHERE organization_id = $1 AND role <> 'admin' AND status <> 'decommissioned'`,
-};
-
-/** ListAgents as the repository builds it: filters (column = value) in its order, then the keyset. */
+/** A ListAgents page as the registry builds it (its own SQL), with `filters` and after `after`. */
 function listQuery(
   orgId: string,
-  filters: [column: string, value: string][],
+  filters: Omit<AgentListQuery, 'limit' | 'after'>,
   after?: { created_at: Date; agent_id: string },
 ): [string, unknown[]] {
-  const params: unknown[] = [orgId];
-  const where = ['organization_id = $1'];
-  for (const [column, value] of filters) {
-    params.push(value);
-    where.push(`${column} = $${params.length}`);
-  }
-  if (after) {
-    params.push(after.created_at, after.agent_id);
-    where.push(`(created_at, agent_id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-  }
-  params.push(PAGE_SIZE + 1);
-  const sql = `SELECT ${AGENT_COLUMNS} FROM registry.agents WHERE ${where.join(' AND ')}
-    ORDER BY created_at DESC, agent_id DESC LIMIT $${params.length}`;
-  return [sql, params];
+  const { text, values } = agentQueries.list(orgId, {
+    ...filters,
+    limit: PAGE_SIZE,
+    after: after && { createdAt: after.created_at, agentId: after.agent_id },
+  });
+  return [text, values];
 }
 
 interface Plan {
@@ -94,7 +69,7 @@ interface Plan {
 
 interface Phase {
   agents: number;
-  seed?: SeedResult;
+  loaded?: PopulateResult;
   results: LoadResult[];
   plans: Plan[];
 }
@@ -152,10 +127,10 @@ async function runPhase(context: Context, agents: number): Promise<Phase> {
   const { config, stack, fixture, db, rounds } = context;
   const orgId = fixture.orgId;
   const current = await countAgents(db, orgId);
-  let seed: SeedResult | undefined;
+  let loaded: PopulateResult | undefined;
   if (agents > current) {
-    process.stdout.write(`bench: seeding ${agents - current} agents (COPY) …\n`);
-    seed = await seedAgents({
+    process.stdout.write(`bench: loading ${agents - current} agents (COPY) …\n`);
+    loaded = await populateAgents({
       databaseUrl: config.databaseUrl,
       organizationId: orgId,
       count: agents - current,
@@ -227,7 +202,7 @@ async function runPhase(context: Context, agents: number): Promise<Phase> {
     process.stdout.write(`bench: ${scenario.name} (${formatCount(total)} agents) …\n`);
     results.push(await bestOf(rounds, config, (options) => measure(scenario, options)));
   }
-  return { agents: total, seed, results, plans };
+  return { agents: total, loaded, results, plans };
 }
 
 async function countAgents(db: pg.Client, orgId: string): Promise<number> {
@@ -283,24 +258,26 @@ async function explainAll(
   clientId: string,
 ): Promise<Plan[]> {
   return [
-    await explain(db, 'get (find)', true, QUERIES.get, [orgId, middle.agent_id]),
-    await explain(db, 'list, first page', true, ...listQuery(orgId, [])),
-    await explain(db, 'list, page after a cursor', true, ...listQuery(orgId, [], middle)),
+    await explain(db, 'get (find)', true, agentQueries.find(), [orgId, middle.agent_id]),
+    await explain(db, 'list, first page', true, ...listQuery(orgId, {})),
+    await explain(db, 'list, page after a cursor', true, ...listQuery(orgId, {}, middle)),
     await explain(
       db,
       'list, status=suspended, after a cursor',
       true,
-      ...listQuery(orgId, [['status', 'suspended']], middle),
+      ...listQuery(orgId, { status: 'suspended' }, middle),
     ),
-    await explain(db, "list, owner=(a random agent's)", true, ...listQuery(orgId, [['owner', middle.owner]])),
+    await explain(db, "list, owner=(a random agent's)", true, ...listQuery(orgId, { owner: middle.owner })),
     await explain(
       db,
       'list, agent_type matching none',
       true,
-      ...listQuery(orgId, [['agent_type', 'no-such-type']]),
+      ...listQuery(orgId, { agentType: 'no-such-type' }),
     ),
-    await explain(db, 'credential verification (token)', true, QUERIES.verify, [clientId]),
-    await explain(db, 'CountAgents (tiers/status)', false, QUERIES.count, [orgId]),
+    await explain(db, 'credential verification (token)', true, credentialQueries.findForVerification, [
+      clientId,
+    ]),
+    await explain(db, 'CountAgents (tiers/status)', false, agentQueries.countLimited, [orgId]),
   ];
 }
 
@@ -367,13 +344,13 @@ function formatCount(n: number): string {
 function report(small: Phase, large: Phase): { markdown: string; failures: string[] } {
   const failures: string[] = [];
   const lines: string[] = [];
-  const seed = large.seed;
-  if (seed) {
+  const loaded = large.loaded;
+  if (loaded) {
     lines.push(
-      `Seeding ${formatCount(seed.agents)} agents and ${formatCount(seed.credentials)} credentials by COPY: ` +
-        `${seed.totalSeconds.toFixed(1)} s (agents ${seed.agentsSeconds.toFixed(1)} s, credentials ` +
-        `${seed.credentialsSeconds.toFixed(1)} s, VACUUM (ANALYZE) ${seed.analyzeSeconds.toFixed(1)} s), ` +
-        `≈ ${formatCount(Math.round(seed.agents / seed.totalSeconds))} agents/s.`,
+      `Loading ${formatCount(loaded.agents)} agents and ${formatCount(loaded.credentials)} credentials by COPY: ` +
+        `${loaded.totalSeconds.toFixed(1)} s (agents ${loaded.agentsSeconds.toFixed(1)} s, credentials ` +
+        `${loaded.credentialsSeconds.toFixed(1)} s, VACUUM (ANALYZE) ${loaded.analyzeSeconds.toFixed(1)} s), ` +
+        `≈ ${formatCount(Math.round(loaded.agents / loaded.totalSeconds))} agents/s.`,
       '',
     );
   }

@@ -34,7 +34,7 @@ export function dropDatabase(url: string): Promise<void> {
 }
 
 /** Drops and creates the bench database so every run starts from the same empty state. */
-function freshDatabase(url: string): Promise<void> {
+export function freshDatabase(url: string): Promise<void> {
   return onServer(url, (name) => [`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `CREATE DATABASE ${name}`]);
 }
 

@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   AUDIT_SERVICE_NAME,
   type AuditServiceController,
@@ -10,8 +11,7 @@ import {
   type GetTokenTrendRequest,
   type GetTokenTrendResponse,
 } from '@agentidp/proto/nest/agentid/audit/v1/audit';
-import { toTimestamp } from '@agentidp/shared';
-import { requireOrganization } from '../common/tenant';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { AnalyticsService } from './analytics.service';
 
 type AnalyticsRpcs = 'getTokenTrend' | 'getAgentActivity' | 'getAgentSummary';
@@ -23,21 +23,21 @@ export class AnalyticsGrpcController implements Pick<AuditServiceController, Ana
 
   @GrpcMethod(AUDIT_SERVICE_NAME, 'getTokenTrend')
   async getTokenTrend(request: GetTokenTrendRequest): Promise<GetTokenTrendResponse> {
-    const organizationId = requireOrganization();
+    const organizationId = requireTenant().organizationId;
     const trend = await this.analytics.tokenTrend(organizationId, request.days);
     return { organizationId, days: trend.days, data: trend.data };
   }
 
   @GrpcMethod(AUDIT_SERVICE_NAME, 'getAgentActivity')
   async getAgentActivity(request: GetAgentActivityRequest): Promise<GetAgentActivityResponse> {
-    const organizationId = requireOrganization();
+    const organizationId = requireTenant().organizationId;
     const activity = await this.analytics.activity(organizationId, request.days);
     return { organizationId, days: activity.days, data: activity.data };
   }
 
   @GrpcMethod(AUDIT_SERVICE_NAME, 'getAgentSummary')
   async getAgentSummary(request: GetAgentSummaryRequest): Promise<GetAgentSummaryResponse> {
-    const organizationId = requireOrganization();
+    const organizationId = requireTenant().organizationId;
     const summary = await this.analytics.agentSummary(organizationId, request.month);
     return {
       organizationId,

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
-import { MANAGEMENT_SCOPES, type Pool, type PoolClient } from '@agentidp/shared';
+import type { Pool, PoolClient } from '@agentidp/shared/db';
+import { MANAGEMENT_SCOPES } from '@agentidp/shared/identity';
 import type { StoredEvent } from '../events/events.types';
 import { projectEvents } from './projection';
 import type { ActivityCell, AgentUsage, CredentialStats, DailyCount } from './analytics.types';

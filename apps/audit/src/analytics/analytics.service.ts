@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { DomainError, FieldErrors } from '@agentidp/shared';
-import { checkDays } from '../common/fields';
+import { DomainError, FieldErrors } from '@agentidp/shared/errors';
 import type { AuditConfig } from '../config';
 import { AnalyticsRepository } from './analytics.repository';
 import type { ActivityCell, AgentUsage, DailyCount } from './analytics.types';
 
 const DAY_MS = 86_400_000;
+/** `days` of the analytics queries: 1–90 (0 on the wire means the default). */
+const MAX_DAYS = 90;
+const DEFAULT_DAYS = 30;
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 /** Most agents listed in one summary (the directory is per organization, tiers cap it far lower). */
 export const MAX_SUMMARY_AGENTS = 1_000;
@@ -74,10 +76,13 @@ export class AnalyticsService {
 }
 
 function parseDays(days: number): number {
+  if (days === 0) return DEFAULT_DAYS;
   const errors = new FieldErrors();
-  const n = checkDays(errors, days);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
+    errors.add('days', `must be an integer from 1 to ${MAX_DAYS}`);
+  }
   errors.throwIfAny('query');
-  return n;
+  return days;
 }
 
 function utcDay(date: Date): string {

@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   AUDIT_SERVICE_NAME,
   type AuditServiceController,
@@ -7,8 +8,7 @@ import {
   type GetComplianceReportResponse,
   type ListComplianceControlsResponse,
 } from '@agentidp/proto/nest/agentid/audit/v1/audit';
-import { toTimestamp } from '@agentidp/shared';
-import { requireOrganization } from '../common/tenant';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { ComplianceService } from './compliance.service';
 import type { ControlResult } from './compliance.types';
 
@@ -27,7 +27,7 @@ export class ComplianceGrpcController implements Pick<AuditServiceController, Co
 
   @GrpcMethod(AUDIT_SERVICE_NAME, 'getComplianceReport')
   async getComplianceReport(): Promise<GetComplianceReportResponse> {
-    const report = await this.compliance.report(requireOrganization());
+    const report = await this.compliance.report(requireTenant().organizationId);
     return {
       organizationId: report.organizationId,
       generatedAt: toTimestamp(report.generatedAt),

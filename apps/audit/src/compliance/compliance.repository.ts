@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL, STORE } from '@agentidp/nest-kit';
-import type { KeyValueStore, Pool } from '@agentidp/shared';
+import type { Pool } from '@agentidp/shared/db';
+import type { KeyValueStore } from '@agentidp/shared/store';
 
 /** The append-only triggers migration 0002 creates; all must exist and be enabled. */
 export const APPEND_ONLY_TRIGGERS = [

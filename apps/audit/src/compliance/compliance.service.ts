@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { DomainError, type Logger } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import type { Logger } from '@agentidp/shared/runtime';
 import { AnalyticsRepository } from '../analytics/analytics.repository';
 import type { AuditConfig } from '../config';
 import { IntegrityMonitor } from '../log/integrity.monitor';
@@ -10,7 +11,7 @@ import type { ComplianceReport, ControlResult, ControlStatus } from './complianc
 import { CONTROLS, summarize } from './controls';
 
 const DAY_MS = 86_400_000;
-/** How long a report is served from the store (api.md: cached 5 min per organization). */
+/** How long a report is served from the store: 5 min per organization (`X-Cache` tells hits). */
 export const REPORT_TTL_MS = 5 * 60_000;
 /** Credential hygiene thresholds of the credential_management control. */
 export const EXPIRY_WARNING_DAYS = 7;

@@ -1,7 +1,7 @@
 import type { StoredEvent } from './events.types';
 
 /**
- * An event in the public API's JSON (api.md "Audit"), as produced to Kafka. The gateway renders
+ * An event in the public API's JSON, as produced to Kafka. The gateway renders
  * the same shape from the gRPC message.
  */
 export function eventJson(event: StoredEvent) {

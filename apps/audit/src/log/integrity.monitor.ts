@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import type { Logger } from '@agentidp/shared';
+import type { Logger } from '@agentidp/shared/runtime';
 import type { AuditConfig } from '../config';
 import { AuditMetrics } from '../metrics/audit.metrics';
 import { LogRepository } from './log.repository';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
-import type { Pool } from '@agentidp/shared';
+import type { Pool } from '@agentidp/shared/db';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../events/event-row';
 import type { ChainHead, StoredEvent } from '../events/events.types';
 import type { ListedEvent, ListEventsQuery } from './log.types';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, FieldErrors } from '@agentidp/shared';
-import { ACTION_NAME, UUID } from '../common/fields';
+import { DomainError, FieldErrors } from '@agentidp/shared/errors';
+import { isActionName, isUuid } from '@agentidp/shared/identity';
 import type { StoredEvent } from '../events/events.types';
 import { decodeCursor, encodeCursor } from './cursor';
 import { LogRepository } from './log.repository';
@@ -47,7 +47,7 @@ export class LogService {
 
   /** One event; another organization's is indistinguishable from a missing one. */
   async get(organizationId: string, eventId: string): Promise<StoredEvent> {
-    if (!UUID.test(eventId)) {
+    if (!isUuid(eventId)) {
       throw new DomainError('validation_error', 'Invalid request: event_id must be a UUID', {
         errors: [{ path: 'event_id', message: 'must be a UUID' }],
       });
@@ -70,10 +70,10 @@ function parseList(input: ListEventsInput): ListEventsQuery {
   }
   const cursor = input.cursor ? decodeCursor(input.cursor) : undefined;
   if (input.cursor && !cursor) errors.add('cursor', 'is not a cursor returned by this API');
-  if (input.action && (!ACTION_NAME.test(input.action) || input.action.length > 64)) {
+  if (input.action && !isActionName(input.action)) {
     errors.add('action', 'must be an action name like token.issued');
   }
-  if (input.agentId && !UUID.test(input.agentId)) errors.add('agent_id', 'must be a UUID');
+  if (input.agentId && !isUuid(input.agentId)) errors.add('agent_id', 'must be a UUID');
   if (input.outcome && input.outcome !== 'success' && input.outcome !== 'failure') {
     errors.add('outcome', 'must be success or failure');
   }

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { Counter, createMetricsRegistry, Gauge, type Logger, type Registry } from '@agentidp/shared';
+import { Counter, createMetricsRegistry, Gauge, type Registry } from '@agentidp/shared/metrics';
+import type { Logger } from '@agentidp/shared/runtime';
 import type { AuditConfig } from '../config';
 
 /**

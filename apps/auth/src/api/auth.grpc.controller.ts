@@ -12,7 +12,7 @@ import {
   type RevokeTokenResponse,
   type RotateSigningKeyResponse,
 } from '@agentidp/proto/nest/agentid/auth/v1/auth';
-import { toTimestamp } from '@agentidp/shared';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { IntrospectionService, type IntrospectResult } from '../introspection/introspection.service';
 import { KeysService } from '../keys/keys.service';
 import type { PresentedClient } from '../registry/client-authenticator';

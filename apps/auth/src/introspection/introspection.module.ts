@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { CommonModule } from '../common/common.module';
 import { KeysModule } from '../keys/keys.module';
 import { RegistryModule } from '../registry/registry.module';
 import { IntrospectionService } from './introspection.service';
 
 @Module({
-  imports: [CommonModule, KeysModule, RegistryModule],
+  imports: [KeysModule, RegistryModule],
   providers: [IntrospectionService],
   exports: [IntrospectionService],
 })

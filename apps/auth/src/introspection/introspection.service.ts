@@ -1,13 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { STORE } from '@agentidp/nest-kit';
-import {
-  DomainError,
-  revocationCheckKeys,
-  revocationState,
-  type KeyValueStore,
-  type ManagementScope,
-} from '@agentidp/shared';
-import { CLOCK, type Clock } from '../common/clock';
+import { CLOCK, STORE, type Clock } from '@agentidp/nest-kit';
+import { DomainError } from '@agentidp/shared/errors';
+import { revocationCheckKeys, revocationState, type ManagementScope } from '@agentidp/shared/identity';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import { AccessTokenVerifier, type AccessTokenClaims } from '../keys/access-token.verifier';
 import {
   CLIENT_AUTH_FAILED,

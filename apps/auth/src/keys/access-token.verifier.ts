@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { CachedKeySet } from '@agentidp/shared';
+import { CachedKeySet, isUuid } from '@agentidp/shared/identity';
 import type { AuthConfig } from '../config';
 import { KeysService } from './keys.service';
 
@@ -10,7 +10,6 @@ export const ACCESS_TOKEN_TYP = 'at+jwt';
 
 /** Only the asymmetric algorithms auth signs with: `none` and HS* (alg confusion) never verify. */
 const ALGORITHMS = ['ES256', 'RS256'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The claims of one of our access tokens that introspection and revocation act on. */
 export interface AccessTokenClaims {
@@ -73,7 +72,7 @@ export class AccessTokenVerifier {
     };
     if (
       !claims.jti ||
-      !UUID.test(claims.jti) ||
+      !isUuid(claims.jti) ||
       !claims.clientId ||
       !claims.agentId ||
       !claims.organizationId ||

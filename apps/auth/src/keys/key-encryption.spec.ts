@@ -1,4 +1,4 @@
-import { ConfigError } from '@agentidp/shared';
+import { ConfigError } from '@agentidp/shared/config';
 import { decryptPrivateKey, deriveEncryptionKey, encryptPrivateKey } from './key-encryption';
 
 describe('private key encryption', () => {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { ConfigError } from '@agentidp/shared';
+import { ConfigError } from '@agentidp/shared/config';
 
 /**
  * Envelope encryption of private signing keys at rest: AES-256-GCM under a key derived from

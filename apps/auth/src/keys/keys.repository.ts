@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
-import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared';
+import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
 import type { GeneratedSigningKey } from './key-material';
 
 /** The current signing key as stored: public half in clear, private half encrypted. */

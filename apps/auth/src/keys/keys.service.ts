@@ -1,12 +1,13 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { KeyLike } from 'jose';
 import { LOGGER, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { ConfigError, type Logger } from '@agentidp/shared';
+import { ConfigError } from '@agentidp/shared/config';
+import type { Logger } from '@agentidp/shared/runtime';
 import { isAuthConfig, type AuthConfig, type SigningAlg } from '../config';
 import { decryptPrivateKey, deriveEncryptionKey, encryptPrivateKey } from './key-encryption';
 import { generateSigningKey, importPrivateKey, toPublicJwk, type PublicJwk } from './key-material';
 import { KeysRepository, type CurrentKeyRow } from './keys.repository';
-import type { PoolClient } from '@agentidp/shared';
+import type { PoolClient } from '@agentidp/shared/db';
 
 /** The key tokens are signed with. */
 export interface ActiveSigningKey {

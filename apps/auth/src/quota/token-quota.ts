@@ -1,22 +1,12 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { LOGGER, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
-import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import {
-  billingTierFetcher,
-  checkAndCount,
-  CHANNEL_OPTIONS,
-  INSECURE,
-  quotaRefusal,
-  resolveTier,
-  TierCache,
-  type KeyValueStore,
-  type Logger,
-  type QuotaDecision,
-} from '@agentidp/shared';
+import { Inject, Injectable } from '@nestjs/common';
+import { LOGGER, OrgTiers, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
+import { checkAndCount, quotaRefusal, type QuotaDecision } from '@agentidp/shared/tiers';
 import type { AuthConfig } from '../config';
 
 /**
- * The organization's daily token quota (api.md: token endpoint → 429 `tier_limit_exceeded`). The
+ * The organization's daily token quota (the token endpoint answers 429 `tier_limit_exceeded`). The
  * tier comes from billing through a short cache (one GET of `tier:version:<org>` per issuance
  * drops it on a published change); counting is ONE atomic `incrUpTo`, so parallel requests never
  * pass the limit. Billing unreachable with nothing cached: the free tier's limit is used, and a
@@ -24,18 +14,13 @@ import type { AuthConfig } from '../config';
  * token is issued uncounted (see the catch below).
  */
 @Injectable()
-export class TokenQuota implements OnModuleDestroy {
-  private readonly billing: BillingServiceClient;
-  private readonly cache: TierCache;
-
+export class TokenQuota {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: AuthConfig,
     @Inject(STORE) private readonly store: KeyValueStore,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {
-    this.billing = new BillingServiceClient(config.peers.billing, INSECURE, CHANNEL_OPTIONS);
-    this.cache = new TierCache({ fetch: billingTierFetcher(this.billing) });
-  }
+    private readonly tiers: OrgTiers,
+  ) {}
 
   /**
    * Counts one token for the organization. Returns the refusal's description when its tier's daily
@@ -43,14 +28,7 @@ export class TokenQuota implements OnModuleDestroy {
    * Retry-After to UTC midnight), undefined when the token may be issued.
    */
   async consume(organizationId: string, now: Date): Promise<string | undefined> {
-    const tier = await resolveTier(
-      () => this.cache.lookup(this.store, organizationId),
-      (error) =>
-        this.logger.warn(
-          { err: error },
-          "billing unreachable: counting the token against the free tier's limit",
-        ),
-    );
+    const tier = await this.tiers.lookup(organizationId, "counting the token against the free tier's limit");
     let decision: QuotaDecision;
     try {
       decision = await checkAndCount(this.store, {
@@ -73,9 +51,5 @@ export class TokenQuota implements OnModuleDestroy {
     const refusal = quotaRefusal(decision, tier.fallback);
     if (refusal.code !== 'tier_limit_exceeded') throw refusal;
     return refusal.message;
-  }
-
-  onModuleDestroy(): void {
-    this.billing.close();
   }
 }

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LOGGER, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
-import { DomainError, PLATFORM_ORGANIZATION_ID, type KeyValueStore, type Logger } from '@agentidp/shared';
-import { AuthEventsRepository } from '../common/events.repository';
+import { LOGGER, OutboxEvents, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
+import { DomainError } from '@agentidp/shared/errors';
+import { MAX_CLIENT_ID_LENGTH, PLATFORM_ORGANIZATION_ID } from '@agentidp/shared/identity';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import type { AuthConfig } from '../config';
 import { RegistryClient, type ClientAuthentication } from './registry.client';
 import { VerifiedClientCache } from './verified-client-cache';
@@ -24,7 +26,6 @@ export type ClientAuthEndpoint = 'token' | 'introspect' | 'revoke';
 export const CLIENT_AUTH_FAILED = 'Client authentication failed';
 
 // Longer values are no credential of ours; refuse them without a registry round trip.
-const MAX_CLIENT_ID_LENGTH = 256;
 const MAX_CLIENT_SECRET_LENGTH = 512;
 
 /**
@@ -41,7 +42,7 @@ export class ClientAuthenticator {
 
   constructor(
     private readonly registry: RegistryClient,
-    private readonly events: AuthEventsRepository,
+    private readonly events: OutboxEvents,
     @Inject(LOGGER) logger: Logger,
     @Inject(STORE) store: KeyValueStore,
     @Inject(SERVICE_CONFIG) config: AuthConfig,

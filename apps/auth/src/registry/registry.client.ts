@@ -5,7 +5,8 @@ import {
   RegistryServiceClient,
   type VerifyClientSecretResponse,
 } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
-import { callUnary, CHANNEL_OPTIONS, DomainError, fromTimestamp, INSECURE } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import { callUnary, CHANNEL_OPTIONS, fromTimestamp, INSECURE } from '@agentidp/shared/grpc';
 
 /**
  * Deadline of VerifyClientSecret. Shorter than the gateway's deadline on IssueToken (3 s), so a

@@ -1,10 +1,5 @@
-import {
-  MemoryStore,
-  REVOCATION_PREFIX,
-  REVOCATION_PUBLISHERS,
-  revocationReadyKey,
-  type KeyValueStore,
-} from '@agentidp/shared';
+import { REVOCATION_PREFIX, REVOCATION_PUBLISHERS, revocationReadyKey } from '@agentidp/shared/identity';
+import { MemoryStore, type KeyValueStore } from '@agentidp/shared/store';
 import type { AuthenticatedClient } from './client-authenticator';
 import { VerifiedClientCache } from './verified-client-cache';
 

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { credentialCheckKeys, credentialRevocationState, type KeyValueStore } from '@agentidp/shared';
+import { credentialCheckKeys, credentialRevocationState } from '@agentidp/shared/identity';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import type { AuthenticatedClient } from './client-authenticator';
 
 /** Entries at most: a bounded amount of memory whatever the number of clients. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { POOL } from '@agentidp/nest-kit';
-import { withTransaction, type NewOutboxEvent, type Pool } from '@agentidp/shared';
-import { AuthEventsRepository } from '../common/events.repository';
+import { OutboxEvents, POOL } from '@agentidp/nest-kit';
+import { withTransaction, type Pool } from '@agentidp/shared/db';
+import type { NewOutboxEvent } from '@agentidp/shared/outbox';
 
 /** One revoked token, as stored. */
 export interface TokenRevocationRecord {
@@ -33,7 +33,7 @@ export interface RevocationPage {
 export class TokenRevocationRepository {
   constructor(
     @Inject(POOL) private readonly pool: Pool,
-    private readonly events: AuthEventsRepository,
+    private readonly events: OutboxEvents,
   ) {}
 
   /**

@@ -1,14 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { LOGGER, STORE } from '@agentidp/nest-kit';
-import {
-  DomainError,
-  REVOCATION_PREFIX,
-  RevocationWarmer,
-  type KeyValueStore,
-  type Logger,
-  type ManagementScope,
-} from '@agentidp/shared';
-import { CLOCK, type Clock } from '../common/clock';
+import { CLOCK, LOGGER, STORE, type Clock } from '@agentidp/nest-kit';
+import { DomainError } from '@agentidp/shared/errors';
+import { REVOCATION_PREFIX, RevocationWarmer, type ManagementScope } from '@agentidp/shared/identity';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import { AccessTokenVerifier, type AccessTokenClaims } from '../keys/access-token.verifier';
 import {
   CLIENT_AUTH_FAILED,

@@ -1,7 +1,10 @@
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, type KeyLike } from 'jose';
-import { DomainError, MemoryStore, tokenIdTime, type Logger, type NewOutboxEvent } from '@agentidp/shared';
-import type { Clock } from '../common/clock';
-import type { AuthEventsRepository } from '../common/events.repository';
+import type { Clock, OutboxEvents } from '@agentidp/nest-kit';
+import { DomainError } from '@agentidp/shared/errors';
+import { tokenIdTime } from '@agentidp/shared/identity';
+import type { NewOutboxEvent } from '@agentidp/shared/outbox';
+import type { Logger } from '@agentidp/shared/runtime';
+import { MemoryStore } from '@agentidp/shared/store';
 import type { AuthConfig } from '../config';
 import type { KeysService } from '../keys/keys.service';
 import type { TokenQuota } from '../quota/token-quota';
@@ -59,7 +62,7 @@ describe(TokensService.name, () => {
     const logger = { child: () => ({ info }) } as unknown as Logger;
     const clock: Clock = { now: () => NOW };
     const keys = { signingKey: () => ({ kid: 'kid-1', alg: 'ES256', privateKey }) } as unknown as KeysService;
-    const events = { record: recordEvents } as unknown as AuthEventsRepository;
+    const events = { record: recordEvents } as unknown as OutboxEvents;
     const clients = new ClientAuthenticator(
       { verifyClientSecret } as unknown as RegistryClient,
       events,

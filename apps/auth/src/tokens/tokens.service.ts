@@ -1,9 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SignJWT } from 'jose';
-import { SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { newTokenId, OPENID_SCOPE } from '@agentidp/shared';
-import { CLOCK, type Clock } from '../common/clock';
-import { AuthEventsRepository } from '../common/events.repository';
+import { CLOCK, OutboxEvents, SERVICE_CONFIG, type Clock } from '@agentidp/nest-kit';
+import { newTokenId, OPENID_SCOPE } from '@agentidp/shared/identity';
 import type { AuthConfig } from '../config';
 import { ACCESS_TOKEN_TYP } from '../keys/access-token.verifier';
 import { KeysService } from '../keys/keys.service';
@@ -44,7 +42,7 @@ export class TokensService {
   constructor(
     private readonly clients: ClientAuthenticator,
     private readonly keys: KeysService,
-    private readonly events: AuthEventsRepository,
+    private readonly events: OutboxEvents,
     @Inject(SERVICE_CONFIG) private readonly config: AuthConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly quota: TokenQuota,

@@ -11,7 +11,7 @@ export interface TokenRequest {
   nonce: string;
 }
 
-/** RFC 6749 §5.2 error codes (plus the quota code of api.md) that IssueToken answers with. */
+/** RFC 6749 §5.2 error codes (plus `tier_limit_exceeded`, the daily token quota) that IssueToken answers with. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'

@@ -1,4 +1,4 @@
-import { DomainError } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
 
 /**
  * The problem every Stripe-backed RPC answers while BILLING_ENABLED=false (the default of

@@ -1,4 +1,5 @@
-import { createLogger, DomainError } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import { createLogger } from '@agentidp/shared/runtime';
 import { captureLogs } from '@agentidp/shared/testing';
 import type { BillingConfig } from '../config';
 import type { TiersRepository } from '../tiers/tiers.repository';
@@ -40,7 +41,7 @@ function setup(options: { enabled?: boolean; tier?: OrgTierRecord['tier']; custo
 describe(CheckoutService.name, () => {
   it('asks Stripe for the target tier’s price with the org, reusing its customer', async () => {
     const { sut, createCheckoutSession } = setup({ customer: 'cus_1' });
-    await expect(sut.create({ organizationId: ORG }, 'enterprise')).resolves.toEqual({
+    await expect(sut.create({ organizationId: ORG, scopes: [] }, 'enterprise')).resolves.toEqual({
       checkoutUrl: 'https://checkout.test/cs_1',
       sessionId: 'cs_1',
     });
@@ -56,7 +57,7 @@ describe(CheckoutService.name, () => {
 
   it('with billing disabled answers conflict (409) naming BILLING_ENABLED, calling nothing', async () => {
     const { sut, createCheckoutSession } = setup({ enabled: false });
-    const error = await sut.create({ organizationId: ORG }, 'pro').catch((e: unknown) => e);
+    const error = await sut.create({ organizationId: ORG, scopes: [] }, 'pro').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect((error as DomainError).code).toBe('conflict');
     expect((error as DomainError).httpStatus).toBe(409);
@@ -72,7 +73,9 @@ describe(CheckoutService.name, () => {
     ['enterprise', 'enterprise'],
   ] as const)('refuses %s for an org on %s: only upgrades are sold', async (target, tier) => {
     const { sut, createCheckoutSession } = setup({ tier });
-    const error = (await sut.create({ organizationId: ORG }, target).catch((e: unknown) => e)) as DomainError;
+    const error = (await sut
+      .create({ organizationId: ORG, scopes: [] }, target)
+      .catch((e: unknown) => e)) as DomainError;
     expect(error.code).toBe('validation_error');
     expect(error.errors?.[0]?.path).toBe('target_tier');
     expect(createCheckoutSession).not.toHaveBeenCalled();

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LOGGER, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { DEFAULT_TIER, DomainError, isUpgrade, type Logger } from '@agentidp/shared';
+import { LOGGER, SERVICE_CONFIG, type Tenant } from '@agentidp/nest-kit';
+import { DomainError, parseRequest, validationError } from '@agentidp/shared/errors';
+import type { Logger } from '@agentidp/shared/runtime';
+import { DEFAULT_TIER, isUpgrade } from '@agentidp/shared/tiers';
 import { z } from 'zod';
 import type { BillingConfig } from '../config';
-import type { Tenant } from '../common/tenant';
-import { invalid, parseRequest } from '../common/validation';
 import { TiersRepository } from '../tiers/tiers.repository';
 import { billingDisabled } from './billing-disabled';
 import { describeStripeError, STRIPE_API, type StripeApi } from './stripe-api';
@@ -31,7 +31,7 @@ export class CheckoutService {
     const { organizationId } = tenant;
     const current = (await this.tiers.find(organizationId))?.tier ?? DEFAULT_TIER;
     if (!isUpgrade(current, target)) {
-      throw invalid('upgrade', [
+      throw validationError('upgrade', [
         {
           path: 'target_tier',
           message: `must be a higher tier than the organization's current tier (${current})`,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { PoolClient } from '@agentidp/shared';
+import type { PoolClient } from '@agentidp/shared/db';
 
 /** SQL for `billing.stripe_events`: the idempotency record of webhook deliveries. */
 @Injectable()

@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   BILLING_SERVICE_NAME,
   type BillingServiceController,
@@ -8,7 +9,6 @@ import {
   type HandleStripeWebhookRequest,
   type HandleStripeWebhookResponse,
 } from '@agentidp/proto/nest/agentid/billing/v1/billing';
-import { requireTenant } from '../common/tenant';
 import { CheckoutService } from './checkout.service';
 import { WebhooksService } from './webhooks.service';
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
-import type { Pool } from '@agentidp/shared';
-import type { Queryable } from '../common/database';
+import type { Pool, Queryable } from '@agentidp/shared/db';
 
 export interface SubscriptionRecord {
   subscriptionId: string;

@@ -1,5 +1,7 @@
 import Stripe from 'stripe';
-import { createLogger, DomainError, type Pool } from '@agentidp/shared';
+import type { Pool } from '@agentidp/shared/db';
+import { DomainError } from '@agentidp/shared/errors';
+import { createLogger } from '@agentidp/shared/runtime';
 import { captureLogs } from '@agentidp/shared/testing';
 import type { BillingConfig } from '../config';
 import type { TierChanges } from '../tiers/tier-changes';

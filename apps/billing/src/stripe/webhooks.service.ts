@@ -1,17 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, POOL, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import {
-  DEFAULT_TIER,
-  isUpgrade,
-  withTransaction,
-  type Logger,
-  type Pool,
-  type PoolClient,
-} from '@agentidp/shared';
+import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
+import { isUuid } from '@agentidp/shared/identity';
+import type { Logger } from '@agentidp/shared/runtime';
+import { DEFAULT_TIER, isUpgrade } from '@agentidp/shared/tiers';
 import { z } from 'zod';
+import { validationError } from '@agentidp/shared/errors';
 import type { BillingConfig } from '../config';
-import { isUuid } from '../common/tenant';
-import { invalid } from '../common/validation';
 import { TierChanges } from '../tiers/tier-changes';
 import { TiersRepository } from '../tiers/tiers.repository';
 import type { OrgTierRecord } from '../tiers/tiers.types';
@@ -124,7 +119,7 @@ export class WebhooksService {
   /** Bad or missing signature → 400 and nothing else happens (never parse unverified events). */
   private verify(stripe: StripeApi, payload: Buffer, signature: string): VerifiedEvent {
     if (!signature) {
-      throw invalid('webhook', [
+      throw validationError('webhook', [
         { path: 'stripe_signature', message: 'is required (Stripe-Signature header)' },
       ]);
     }
@@ -133,9 +128,11 @@ export class WebhooksService {
     } catch (error) {
       if (isSignatureError(error)) {
         this.logger.warn('Stripe webhook with an invalid signature refused');
-        throw invalid('webhook', [{ path: 'stripe_signature', message: 'does not match the payload' }]);
+        throw validationError('webhook', [
+          { path: 'stripe_signature', message: 'does not match the payload' },
+        ]);
       }
-      throw invalid('webhook', [{ path: 'body', message: 'is not a Stripe event' }]);
+      throw validationError('webhook', [{ path: 'body', message: 'is not a Stripe event' }]);
     }
   }
 

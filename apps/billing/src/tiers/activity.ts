@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER } from '@agentidp/nest-kit';
-import { utcDay, type Logger } from '@agentidp/shared';
+import type { Logger } from '@agentidp/shared/runtime';
+import { utcDay } from '@agentidp/shared/tiers';
 import { TiersRepository } from './tiers.repository';
 
 /**

@@ -1,15 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LOGGER, STORE } from '@agentidp/nest-kit';
+import { LOGGER, OutboxEvents, STORE } from '@agentidp/nest-kit';
+import type { PoolClient } from '@agentidp/shared/db';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   effectiveLimits,
   TIER_VERSION_TTL_MS,
   tierVersionKey,
-  type KeyValueStore,
-  type Logger,
-  type PoolClient,
   type TierLimitOverrides,
-} from '@agentidp/shared';
-import { recordEvents } from '../common/events';
+} from '@agentidp/shared/tiers';
 import { TiersRepository } from './tiers.repository';
 import type { OrgTierRecord, TierChange, TierChangeResult } from './tiers.types';
 
@@ -30,6 +29,7 @@ export class TierChanges {
     private readonly tiers: TiersRepository,
     @Inject(STORE) private readonly store: KeyValueStore,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly events: OutboxEvents,
   ) {}
 
   async apply(tx: PoolClient, change: TierChange, now: Date = new Date()): Promise<TierChangeResult> {
@@ -47,7 +47,7 @@ export class TierChanges {
     const record = await this.tiers.update(tx, next, { bumpVersion: changed, now });
     if (changed) {
       const limits = effectiveLimits(record.tier, record.overrides);
-      await recordEvents(tx, [
+      await this.events.recordOn(tx, [
         {
           action: 'tier.changed',
           organizationId: record.organizationId,

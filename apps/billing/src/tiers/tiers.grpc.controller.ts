@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   BILLING_SERVICE_NAME,
   type BillingServiceController,
@@ -10,8 +11,8 @@ import {
   type SetTierOverrideResponse,
   type TierLimits as ProtoTierLimits,
 } from '@agentidp/proto/nest/agentid/billing/v1/billing';
-import { toTimestamp, type TierLimits } from '@agentidp/shared';
-import { requireTenant } from '../common/tenant';
+import { toTimestamp } from '@agentidp/shared/grpc';
+import type { TierLimits } from '@agentidp/shared/tiers';
 import { TiersService } from './tiers.service';
 
 /** The tier RPCs of agentid.billing.v1.BillingService: proto ↔ domain only. */

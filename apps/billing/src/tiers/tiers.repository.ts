@@ -1,12 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
-import {
-  DEFAULT_TIER,
-  isTierName,
-  type Pool,
-  type PoolClient,
-  type TierLimitOverrides,
-} from '@agentidp/shared';
+import type { Pool, PoolClient } from '@agentidp/shared/db';
+import { DEFAULT_TIER, isTierName, type TierLimitOverrides } from '@agentidp/shared/tiers';
 import type { OrgTierRecord } from './tiers.types';
 
 interface OrgTierRow {

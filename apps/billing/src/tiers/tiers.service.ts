@@ -1,20 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { POOL, STORE } from '@agentidp/nest-kit';
+import { POOL, STORE, type Tenant } from '@agentidp/nest-kit';
+import { withTransaction, type Pool } from '@agentidp/shared/db';
+import { DomainError, parseRequest } from '@agentidp/shared/errors';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
-  DomainError,
   effectiveLimits,
   nextUtcMidnight,
   readDailyUsage,
   TIER_NAMES,
-  withTransaction,
-  type KeyValueStore,
-  type Pool,
   type TierLimits,
   type TierName,
-} from '@agentidp/shared';
+} from '@agentidp/shared/tiers';
 import { z } from 'zod';
-import type { Tenant } from '../common/tenant';
-import { parseRequest } from '../common/validation';
 import { OrgActivity } from './activity';
 import { TierChanges } from './tier-changes';
 import { defaultRecord, TiersRepository } from './tiers.repository';
@@ -72,7 +69,7 @@ export class TiersService {
 
   /**
    * Tier, limits and today's usage. `agentCount` comes from the caller: the registry owns agents
-   * (api.md counts neither the org-admin agent nor decommissioned ones).
+   * (neither the org-admin agent nor decommissioned ones count, `countsTowardAgentLimit`).
    */
   async getStatus(tenant: Tenant, agentCount: number, now: Date = new Date()): Promise<TierStatus> {
     const count = parseRequest(

@@ -1,4 +1,4 @@
-import type { TierLimitOverrides, TierName } from '@agentidp/shared';
+import type { TierLimitOverrides, TierName } from '@agentidp/shared/tiers';
 
 /** An organization's tier as billing stores it. */
 export interface OrgTierRecord {

@@ -1,6 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
-import { counterValue, dailyCounterKey, utcDay, type KeyValueStore, type Logger } from '@agentidp/shared';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
+import { counterValue, dailyCounterKey, utcDay } from '@agentidp/shared/tiers';
 import type { BillingConfig } from '../config';
 import { UsageRepository, type UsageRow } from './usage.repository';
 

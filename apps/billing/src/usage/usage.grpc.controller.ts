@@ -1,13 +1,13 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   BILLING_SERVICE_NAME,
   type BillingServiceController,
   type GetUsageRequest,
   type GetUsageResponse,
 } from '@agentidp/proto/nest/agentid/billing/v1/billing';
-import { toTimestamp } from '@agentidp/shared';
-import { requireTenant } from '../common/tenant';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { UsageService } from './usage.service';
 
 /** The usage RPC of agentid.billing.v1.BillingService: proto ↔ domain only. */

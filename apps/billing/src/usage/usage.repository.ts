@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
-import type { Pool } from '@agentidp/shared';
+import type { Pool } from '@agentidp/shared/db';
 
 export interface UsageRow {
   organizationId: string;

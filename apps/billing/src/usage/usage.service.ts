@@ -1,16 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { STORE } from '@agentidp/nest-kit';
-import {
-  counterValue,
-  DomainError,
-  dailyCounterKey,
-  utcDay,
-  type KeyValueStore,
-  type TierName,
-} from '@agentidp/shared';
+import { STORE, type Tenant } from '@agentidp/nest-kit';
+import { DomainError, parseRequest } from '@agentidp/shared/errors';
+import type { KeyValueStore } from '@agentidp/shared/store';
+import { counterValue, dailyCounterKey, utcDay, type TierName } from '@agentidp/shared/tiers';
 import { z } from 'zod';
-import type { Tenant } from '../common/tenant';
-import { parseRequest } from '../common/validation';
 import { OrgActivity } from '../tiers/activity';
 import { defaultRecord, TiersRepository } from '../tiers/tiers.repository';
 import { SubscriptionsRepository, type SubscriptionRecord } from '../stripe/subscriptions.repository';

@@ -1,11 +1,11 @@
-import { callUnary } from '@agentidp/shared';
+import { parseRequest } from '@agentidp/shared/errors';
+import { callUnary } from '@agentidp/shared/grpc';
 import * as present from './audit.presenters';
 import { agentSummaryQuery, analyticsDaysQuery } from './audit.schemas';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
-import { parseInput } from './validate';
 
 /**
- * Analytics (api.md "Analytics and compliance") of the caller's organization, from counters the
+ * Analytics of the caller's organization, from counters the
  * audit service keeps as events arrive. When ANALYTICS_ENABLED=false (audit's setting) every
  * route answers 404. Reading organization-wide activity needs `audit:read`.
  */
@@ -16,7 +16,7 @@ export const ANALYTICS_ROUTES: readonly RouteSpec[] = [
 ];
 
 async function tokenTrend({ req, clients: { audit } }: HandlerContext): Promise<Reply> {
-  const { days } = parseInput(analyticsDaysQuery, req.query, 'query');
+  const { days } = parseRequest(analyticsDaysQuery, req.query, 'query');
   const response = await callUnary(audit.getTokenTrend.bind(audit), { days: days ?? 0 });
   return {
     status: 200,
@@ -25,7 +25,7 @@ async function tokenTrend({ req, clients: { audit } }: HandlerContext): Promise<
 }
 
 async function agentActivity({ req, clients: { audit } }: HandlerContext): Promise<Reply> {
-  const { days } = parseInput(analyticsDaysQuery, req.query, 'query');
+  const { days } = parseRequest(analyticsDaysQuery, req.query, 'query');
   const response = await callUnary(audit.getAgentActivity.bind(audit), { days: days ?? 0 });
   return {
     status: 200,
@@ -38,7 +38,7 @@ async function agentActivity({ req, clients: { audit } }: HandlerContext): Promi
 }
 
 async function agentSummary({ req, clients: { audit } }: HandlerContext): Promise<Reply> {
-  const { month } = parseInput(agentSummaryQuery, req.query, 'query');
+  const { month } = parseRequest(agentSummaryQuery, req.query, 'query');
   const response = await callUnary(audit.getAgentSummary.bind(audit), { month: month ?? '' });
   return {
     status: 200,

@@ -7,7 +7,7 @@ import type {
 } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import { jsonObject, time } from './presenters';
 
-/** Audit, analytics and compliance gRPC messages → the snake_case JSON of api.md. */
+/** Audit, analytics and compliance gRPC messages → the public API's snake_case JSON. */
 
 export function auditEvent(e: AuditEvent | undefined) {
   return {

@@ -1,11 +1,11 @@
-import { callUnary, toTimestamp } from '@agentidp/shared';
+import { parseRequest } from '@agentidp/shared/errors';
+import { callUnary, toTimestamp } from '@agentidp/shared/grpc';
 import * as present from './audit.presenters';
 import { auditEventParam, listAuditQuery, noQuery, verifyAuditQuery } from './audit.schemas';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
-import { parseInput } from './validate';
 
 /**
- * The audit log (api.md "Audit"), served by the audit service for the caller's organization
+ * The audit log, served by the audit service for the caller's organization
  * only: the tenant travels in gRPC metadata from the verified token, never in a parameter.
  * `/audit/verify` comes before `/audit/:event_id` so it is not read as an id.
  */
@@ -18,7 +18,7 @@ export const AUDIT_ROUTES: readonly RouteSpec[] = [
 const timestamp = (value: string | undefined) => (value ? toTimestamp(new Date(value)) : undefined);
 
 async function listEvents({ req, clients: { audit } }: HandlerContext): Promise<Reply> {
-  const query = parseInput(listAuditQuery, req.query, 'query');
+  const query = parseRequest(listAuditQuery, req.query, 'query');
   const response = await callUnary(audit.listEvents.bind(audit), {
     limit: query.limit ?? 0,
     cursor: query.cursor ?? '',
@@ -35,15 +35,15 @@ async function listEvents({ req, clients: { audit } }: HandlerContext): Promise<
 }
 
 async function getEvent({ req, clients: { audit } }: HandlerContext): Promise<Reply> {
-  const { event_id: eventId } = parseInput(auditEventParam, req.params, 'path');
-  parseInput(noQuery, req.query, 'query');
+  const { event_id: eventId } = parseRequest(auditEventParam, req.params, 'path');
+  parseRequest(noQuery, req.query, 'query');
   const response = await callUnary(audit.getEvent.bind(audit), { eventId });
   return { status: 200, body: present.auditEvent(response.event) };
 }
 
 /** Always 200 with the result: a broken chain is a finding, not a failed request. */
 async function verifyChain({ req, clients: { audit } }: HandlerContext): Promise<Reply> {
-  const query = parseInput(verifyAuditQuery, req.query, 'query');
+  const query = parseRequest(verifyAuditQuery, req.query, 'query');
   // Verification walks the whole chain: give it longer than an ordinary call.
   const response = await callUnary(
     audit.verifyChain.bind(audit),

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { ACTION_NAME_PATTERN, MAX_ACTION_NAME_LENGTH, uuid } from '@agentidp/shared/identity';
 import { pageQuery } from './schemas';
 
 /**
- * Query schemas of the audit, analytics and compliance endpoints (api.md). Objects are strict: an
+ * Query schemas of the audit, analytics and compliance endpoints. Objects are strict: an
  * unknown parameter is an error, not silently ignored.
  */
 
@@ -18,10 +19,10 @@ export const listAuditQuery = z
     ...pageQuery,
     action: z
       .string()
-      .max(64, { message: 'must be an action name like token.issued' })
-      .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, { message: 'must be an action name like token.issued' })
+      .max(MAX_ACTION_NAME_LENGTH, { message: 'must be an action name like token.issued' })
+      .regex(ACTION_NAME_PATTERN, { message: 'must be an action name like token.issued' })
       .optional(),
-    agent_id: z.uuid({ message: 'must be a UUID' }).optional(),
+    agent_id: uuid.optional(),
     outcome: z.enum(['success', 'failure'], { message: 'must be success or failure' }).optional(),
     from: dateTime.optional(),
     to: dateTime.optional(),
@@ -32,7 +33,7 @@ export const verifyAuditQuery = z
   .strictObject({ from: dateTime.optional(), to: dateTime.optional() })
   .refine(ordered, { path: ['from'], message: 'must not be after to' });
 
-export const auditEventParam = z.strictObject({ event_id: z.uuid({ message: 'must be a UUID' }) });
+export const auditEventParam = z.strictObject({ event_id: uuid });
 
 /** `days`: 1–90, default 30 (0, 91 and `abc` are all refused, naming the parameter). */
 const days = z.coerce

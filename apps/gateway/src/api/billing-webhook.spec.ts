@@ -5,7 +5,8 @@ import type {
   HandleStripeWebhookRequest,
   HandleStripeWebhookResponse,
 } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import { createLogger, DomainError } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import { createLogger } from '@agentidp/shared/runtime';
 import { captureLogs } from '@agentidp/shared/testing';
 import { billingWebhook } from './billing-webhook';
 import { errorHandler } from '../middleware/errors';

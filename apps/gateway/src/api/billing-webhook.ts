@@ -1,8 +1,9 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import { callUnary, DomainError } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import { callUnary } from '@agentidp/shared/grpc';
 
-/** Stripe's payloads are small; the same ceiling as every other body (api.md: 1 MiB). */
+/** Stripe's payloads are small; the same ceiling as every other body (1 MiB). */
 const WEBHOOK_BODY_LIMIT = '1mb';
 
 /**

@@ -5,7 +5,7 @@ import type {
 } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
 import { time } from './presenters';
 
-/** gRPC messages → the snake_case JSON of api.md. Unlimited is `null`. */
+/** gRPC messages → the public API's snake_case JSON. Unlimited is `null`. */
 
 function limits(l: TierLimits | undefined) {
   return {

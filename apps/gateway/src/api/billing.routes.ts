@@ -1,10 +1,10 @@
-import { callUnary } from '@agentidp/shared';
+import { parseRequest } from '@agentidp/shared/errors';
+import { callUnary } from '@agentidp/shared/grpc';
 import * as present from './billing.presenters';
 import { upgradeBody, usageQuery } from './billing.schemas';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
-import { parseInput } from './validate';
 
-/** Tiers, usage and upgrades (api.md "Tiers, usage, billing"), served by billing. */
+/** Tiers, usage and upgrades, served by billing. */
 export const BILLING_ROUTES: readonly RouteSpec[] = [
   { method: 'get', path: '/tiers/status', scope: null, handle: tierStatus },
   { method: 'post', path: '/tiers/upgrade', scope: 'billing:write', handle: upgrade },
@@ -22,7 +22,7 @@ async function tierStatus({ clients: { registry, billing } }: HandlerContext): P
 }
 
 async function upgrade({ req, clients: { billing } }: HandlerContext): Promise<Reply> {
-  const body = parseInput(upgradeBody, req.body ?? {}, 'request body');
+  const body = parseRequest(upgradeBody, req.body ?? {}, 'request body');
   const session = await callUnary(billing.createCheckoutSession.bind(billing), {
     targetTier: body.target_tier,
   });
@@ -30,7 +30,7 @@ async function upgrade({ req, clients: { billing } }: HandlerContext): Promise<R
 }
 
 async function usage({ req, principal, clients: { billing } }: HandlerContext): Promise<Reply> {
-  const query = parseInput(usageQuery, req.query, 'query');
+  const query = parseRequest(usageQuery, req.query, 'query');
   const report = await callUnary(billing.getUsage.bind(billing), { days: query.days ?? 0 });
   return { status: 200, body: present.usage(principal.organizationId, report) };
 }

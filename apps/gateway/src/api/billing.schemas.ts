@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Request schemas of the tier and billing endpoints (api.md "Tiers, usage, billing"). Strict: an
+ * Request schemas of the tier and billing endpoints. Strict: an
  * unknown field or parameter is an error, not silently ignored.
  */
 

@@ -1,4 +1,5 @@
-import { callUnary } from '@agentidp/shared';
+import { parseRequest } from '@agentidp/shared/errors';
+import { callUnary } from '@agentidp/shared/grpc';
 import * as present from './presenters';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
 import {
@@ -11,9 +12,8 @@ import {
   rotateCredentialBody,
   updateAgentBody,
 } from './schemas';
-import { parseInput } from './validate';
 
-/** Organizations, agents and credentials (api.md), served by the registry. */
+/** Organizations, agents and credentials, served by the registry. */
 export const IDENTITY_ROUTES: readonly RouteSpec[] = [
   { method: 'get', path: '/organizations/me', scope: null, handle: getOwnOrganization },
   { method: 'post', path: '/agents', scope: 'agents:write', handle: createAgent },
@@ -51,7 +51,7 @@ async function getOwnOrganization({ clients: { registry }, tier }: HandlerContex
 }
 
 async function createAgent({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
-  const body = parseInput(createAgentBody, req.body ?? {}, 'request body');
+  const body = parseRequest(createAgentBody, req.body ?? {}, 'request body');
   const response = await callUnary(registry.createAgent.bind(registry), {
     email: body.email,
     agentType: body.agent_type,
@@ -65,7 +65,7 @@ async function createAgent({ req, clients: { registry } }: HandlerContext): Prom
 }
 
 async function listAgents({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
-  const query = parseInput(listAgentsQuery, req.query, 'query');
+  const query = parseRequest(listAgentsQuery, req.query, 'query');
   const response = await callUnary(registry.listAgents.bind(registry), {
     limit: query.limit ?? 0,
     cursor: query.cursor ?? '',
@@ -81,7 +81,7 @@ async function listAgents({ req, clients: { registry } }: HandlerContext): Promi
 }
 
 async function getAgent({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
-  const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
+  const { agent_id: agentId } = parseRequest(agentIdParam, req.params, 'path');
   const response = await callUnary(registry.getAgent.bind(registry), { agentId });
   return { status: 200, body: present.agent(response.agent) };
 }
@@ -97,8 +97,8 @@ const UPDATE_FIELDS: Record<string, string> = {
 };
 
 async function updateAgent({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
-  const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
-  const body = parseInput(updateAgentBody, req.body ?? {}, 'request body');
+  const { agent_id: agentId } = parseRequest(agentIdParam, req.params, 'path');
+  const body = parseRequest(updateAgentBody, req.body ?? {}, 'request body');
   const response = await callUnary(registry.updateAgent.bind(registry), {
     agentId,
     updateFields: Object.keys(body).map((key) => UPDATE_FIELDS[key] ?? key),
@@ -113,15 +113,15 @@ async function updateAgent({ req, clients: { registry } }: HandlerContext): Prom
 }
 
 async function decommissionAgent({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
-  const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
-  parseInput(emptyBody, req.body ?? {}, 'request body');
+  const { agent_id: agentId } = parseRequest(agentIdParam, req.params, 'path');
+  parseRequest(emptyBody, req.body ?? {}, 'request body');
   await callUnary(registry.decommissionAgent.bind(registry), { agentId });
   return { status: 204 };
 }
 
 async function createCredential({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
-  const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
-  const body = parseInput(createCredentialBody, req.body ?? {}, 'request body');
+  const { agent_id: agentId } = parseRequest(agentIdParam, req.params, 'path');
+  const body = parseRequest(createCredentialBody, req.body ?? {}, 'request body');
   const expiresAt = body.expires_at ? new Date(body.expires_at) : undefined;
   const response = await callUnary(registry.createCredential.bind(registry), {
     agentId,
@@ -132,14 +132,18 @@ async function createCredential({ req, clients: { registry } }: HandlerContext):
 }
 
 async function listCredentials({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
-  const { agent_id: agentId } = parseInput(agentIdParam, req.params, 'path');
+  const { agent_id: agentId } = parseRequest(agentIdParam, req.params, 'path');
   const response = await callUnary(registry.listCredentials.bind(registry), { agentId });
   return { status: 200, body: { data: response.credentials.map(present.credential), next_cursor: null } };
 }
 
 async function rotateCredential({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
-  const { agent_id: agentId, credential_id: credentialId } = parseInput(credentialParams, req.params, 'path');
-  const body = parseInput(rotateCredentialBody, req.body ?? {}, 'request body');
+  const { agent_id: agentId, credential_id: credentialId } = parseRequest(
+    credentialParams,
+    req.params,
+    'path',
+  );
+  const body = parseRequest(rotateCredentialBody, req.body ?? {}, 'request body');
   const response = await callUnary(registry.rotateCredential.bind(registry), {
     agentId,
     credentialId,
@@ -149,8 +153,12 @@ async function rotateCredential({ req, clients: { registry } }: HandlerContext):
 }
 
 async function revokeCredential({ req, clients: { registry } }: HandlerContext): Promise<Reply> {
-  const { agent_id: agentId, credential_id: credentialId } = parseInput(credentialParams, req.params, 'path');
-  parseInput(emptyBody, req.body ?? {}, 'request body');
+  const { agent_id: agentId, credential_id: credentialId } = parseRequest(
+    credentialParams,
+    req.params,
+    'path',
+  );
+  parseRequest(emptyBody, req.body ?? {}, 'request body');
   await callUnary(registry.revokeCredential.bind(registry), { agentId, credentialId });
   return { status: 204 };
 }

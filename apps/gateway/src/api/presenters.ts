@@ -4,9 +4,9 @@ import type {
   IssuedCredential,
   Organization,
 } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
-import { fromTimestamp, type ProtoTimestamp } from '@agentidp/shared';
+import { fromTimestamp, type ProtoTimestamp } from '@agentidp/shared/grpc';
 
-/** gRPC messages → the snake_case JSON of api.md. Secrets appear only in `issuedCredential`. */
+/** gRPC messages → the public API's snake_case JSON. Secrets appear only in `issuedCredential`. */
 
 /** An RFC 3339 string, or null when the message left the time unset. */
 export function time(ts: ProtoTimestamp | undefined): string | null {
@@ -49,7 +49,7 @@ export function agent(a: Agent | undefined) {
 }
 
 /**
- * An AGNTCY-style agent card (api.md): the DID is the card's id, the email its name, and the
+ * An AGNTCY-style agent card: the DID is the card's id, the email its name, and the
  * identity block says who vouches for the agent (organization) and where it runs.
  */
 export function agentCard(a: Agent) {

@@ -1,5 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { KeyValueStore, ManagementScope, ResolvedTier } from '@agentidp/shared';
+import type { ManagementScope } from '@agentidp/shared/identity';
+import type { KeyValueStore } from '@agentidp/shared/store';
+import type { ResolvedTier } from '@agentidp/shared/tiers';
 import { requireScope } from '../auth/authenticate';
 import { principalOf, type Principal } from '../auth/principal';
 import type { ServiceClients } from '../clients';

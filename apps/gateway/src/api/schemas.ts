@@ -1,17 +1,18 @@
 import { z } from 'zod';
 import {
-  agentFields,
   AGENT_STATUSES,
+  agentFields,
   credentialFields,
   DEPLOYMENT_ENVS,
   organizationFields,
-} from '@agentidp/shared';
+  uuid,
+} from '@agentidp/shared/identity';
 
 /**
- * Request schemas of the public API (api.md), composed from the shared field rules. Objects are
+ * Request schemas of the public API, composed from the shared field rules. Objects are
  * strict: an unknown field is an error, not silently dropped.
  */
-/** `?limit=` (1–100) and `?cursor=` of every list (api.md "Lists"). */
+/** `?limit=` (1–100) and `?cursor=` of every list: each one pages the same way. */
 export const pageQuery = {
   limit: z.coerce
     .number({ message: 'must be an integer from 1 to 100' })
@@ -27,10 +28,10 @@ export const signupBody = z.strictObject({
   slug: organizationFields.slug,
 });
 
-export const agentIdParam = z.strictObject({ agent_id: z.uuid({ message: 'must be a UUID' }) });
+export const agentIdParam = z.strictObject({ agent_id: uuid });
 export const credentialParams = z.strictObject({
-  agent_id: z.uuid({ message: 'must be a UUID' }),
-  credential_id: z.uuid({ message: 'must be a UUID' }),
+  agent_id: uuid,
+  credential_id: uuid,
 });
 
 export const createAgentBody = z.strictObject({

@@ -1,12 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
-import { callUnary, DomainError, type KeyValueStore } from '@agentidp/shared';
+import { DomainError, parseRequest } from '@agentidp/shared/errors';
+import { callUnary } from '@agentidp/shared/grpc';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import { BEARER_REALM } from '../auth/authenticate';
 import type { SignupConfig } from '../config';
 import { organization } from './presenters';
 import { signupBody } from './schemas';
-import { parseInput } from './validate';
 
 const HOUR_MS = 3_600_000;
 
@@ -33,7 +34,7 @@ export function signup(deps: {
         res.setHeader('Retry-After', String(retryAfter));
         throw new DomainError('rate_limit_exceeded', 'Too many signups from this address; try again later');
       }
-      const body = parseInput(signupBody, req.body ?? {}, 'request body');
+      const body = parseRequest(signupBody, req.body ?? {}, 'request body');
       const response = await callUnary(registry.createOrganization.bind(registry), body);
       const credential = response.adminCredential?.credential;
       res.status(201).json({

@@ -1,14 +1,9 @@
 import { decodeJwt, SignJWT, UnsecuredJWT } from 'jose';
 import request from 'supertest';
-import {
-  CONTEXT_METADATA,
-  dailyCounterKey,
-  MemoryStore,
-  REVOCATION_PREFIX,
-  revocationReadyKey,
-  TIER_CONFIG,
-  type KeyValueStore,
-} from '@agentidp/shared';
+import { REVOCATION_PREFIX, revocationReadyKey } from '@agentidp/shared/identity';
+import { CONTEXT_METADATA } from '@agentidp/shared/runtime';
+import { MemoryStore, type KeyValueStore } from '@agentidp/shared/store';
+import { dailyCounterKey, TIER_CONFIG } from '@agentidp/shared/tiers';
 import {
   postForm,
   readyStore,

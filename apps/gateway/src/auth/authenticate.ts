@@ -1,13 +1,10 @@
 import type { RequestHandler, Response } from 'express';
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import {
-  currentContext,
-  DomainError,
-  revocationCheckKeys,
-  revocationState,
-  type KeyValueStore,
-  type TokenConfig,
-} from '@agentidp/shared';
+import type { TokenConfig } from '@agentidp/shared/config';
+import { DomainError } from '@agentidp/shared/errors';
+import { revocationCheckKeys, revocationState } from '@agentidp/shared/identity';
+import { currentContext } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import { setRateLimitHeaders, setRetryAfter } from '../limits/limits';
 import type { LimitDecision, StoreRateLimiter } from '../limits/rate-limiter';
 import type { TokenMetrics } from '../metrics';

@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair, SignJWT, jwtVerify, type JWK } from 'jose';
 import type { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import { DomainError } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
 import { fakeClient, fakeUnary, unavailable } from '../testing';
 import { KeySet } from './key-set';
 

@@ -1,6 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import type { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import { CachedKeySet, callUnary } from '@agentidp/shared';
+import { callUnary } from '@agentidp/shared/grpc';
+import { CachedKeySet } from '@agentidp/shared/identity';
 
 /**
  * The public keys the gateway verifies tokens with, fetched from auth over gRPC (the caching,

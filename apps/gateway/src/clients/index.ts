@@ -3,7 +3,8 @@ import { AuthServiceClient } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
 import { RegistryServiceClient } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
-import { CHANNEL_OPTIONS, INSECURE, SERVICE_NAMES, type ServiceName } from '@agentidp/shared';
+import { SERVICE_NAMES, type ServiceName } from '@agentidp/shared/config';
+import { CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
 
 /**
  * Persistent gRPC channels to every service, made once at startup. grpc-js reconnects on its own

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
-import type { KeyValueStore, Logger } from '@agentidp/shared';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import type { RateLimitConfig } from '../config';
 import type { TokenMetrics } from '../metrics';
 import { StoreRateLimiter, type LimitDecision } from './rate-limiter';
@@ -39,7 +40,7 @@ export function createLimits(deps: {
   };
 }
 
-/** api.md: `X-RateLimit-Limit`, `-Remaining`, `-Reset` (Unix seconds) on authenticated responses. */
+/** The public rate-limit headers: `X-RateLimit-Limit`, `-Remaining`, `-Reset` (Unix seconds) on authenticated responses. */
 export function setRateLimitHeaders(res: Response, decision: LimitDecision): void {
   res.setHeader('X-RateLimit-Limit', String(decision.limit));
   res.setHeader('X-RateLimit-Remaining', String(decision.remaining));

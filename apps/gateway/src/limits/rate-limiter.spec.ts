@@ -1,10 +1,6 @@
-import {
-  createLogger,
-  createMetricsRegistry,
-  MemoryStore,
-  RedisStore,
-  type KeyValueStore,
-} from '@agentidp/shared';
+import { createMetricsRegistry } from '@agentidp/shared/metrics';
+import { createLogger } from '@agentidp/shared/runtime';
+import { MemoryStore, RedisStore, type KeyValueStore } from '@agentidp/shared/store';
 import { createTokenMetrics, type TokenMetrics } from '../metrics';
 import { StoreRateLimiter } from './rate-limiter';
 

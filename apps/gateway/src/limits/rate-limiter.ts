@@ -4,7 +4,8 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import { RedisStore, type KeyValueStore, type Logger } from '@agentidp/shared';
+import type { Logger } from '@agentidp/shared/runtime';
+import { RedisStore, type KeyValueStore } from '@agentidp/shared/store';
 import type { TokenMetrics } from '../metrics';
 
 /** What a limit says about one request; the numbers the X-RateLimit-* headers carry. */

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { DomainError, fromGrpcError, type Logger } from '@agentidp/shared';
+import { DomainError, fromGrpcError } from '@agentidp/shared/errors';
+import type { Logger } from '@agentidp/shared/runtime';
 import { sendProblem } from '../problem';
 
 /** Errors raised by body-parser carry a `type`; each becomes a clear 4xx instead of a 500. */

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { Counter, Histogram, type Registry } from '@agentidp/shared';
+import { Counter, Histogram, type Registry } from '@agentidp/shared/metrics';
 
 export interface HttpMetrics {
   requests: Counter<'method' | 'route' | 'status_code'>;

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { requestIdFrom, runWithContext } from '@agentidp/shared';
+import { requestIdFrom, runWithContext } from '@agentidp/shared/runtime';
 
 /**
  * Gives every request an id (the client's X-Request-Id when sane, else a new UUID), echoes it on

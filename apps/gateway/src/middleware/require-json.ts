@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { DomainError } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { MANAGEMENT_SCOPES, OPENID_SCOPE, type TokenConfig } from '@agentidp/shared';
+import type { TokenConfig } from '@agentidp/shared/config';
+import { MANAGEMENT_SCOPES, OPENID_SCOPE } from '@agentidp/shared/identity';
 import type { KeySet } from '../auth/key-set';
 
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];

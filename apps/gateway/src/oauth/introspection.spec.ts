@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { IntrospectTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import { DomainError } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
 import {
   basicAuthorization,
   domainFailure,

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { IntrospectTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import { callUnary, fromGrpcError } from '@agentidp/shared';
+import { fromGrpcError } from '@agentidp/shared/errors';
+import { callUnary } from '@agentidp/shared/grpc';
 import { clientCredentials, clientIp, formParams, noStore, parseForm, requireForm } from './form';
 import { OAuthError } from './oauth-errors';
 import { outcomeOf, type OAuthEndpointDeps } from './token';

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import type { Logger } from '@agentidp/shared';
+import type { Logger } from '@agentidp/shared/runtime';
 
 /** RFC 6749 §5.2 / RFC 7009 / RFC 7662 error codes and the HTTP status each is answered with. */
 const OAUTH_ERROR_STATUS: Record<string, number> = {

@@ -1,4 +1,5 @@
 import { IntrospectTokenResponse, IssueTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
+import { MAX_CLIENT_ID_LENGTH } from '@agentidp/shared/identity';
 import {
   metricValue,
   postForm,
@@ -168,16 +169,16 @@ describe('OAuthGuard: the budgets around every call to auth', () => {
     expect(await failuresTotal(gateway, 'token')).toBe(0);
   });
 
-  it('an empty or absurd client_id (over 256 characters) gets no budget of its own; 256 characters do', async () => {
+  it('an empty or absurd client_id (over MAX_CLIENT_ID_LENGTH characters) gets no budget of its own; the longest allowed one does', async () => {
     const gateway = await gatewayWith({ rateLimit: { maxRequests: 1 } });
-    for (const clientId of ['', 'c'.repeat(257)]) {
+    for (const clientId of ['', 'c'.repeat(MAX_CLIENT_ID_LENGTH + 1)]) {
       for (let i = 0; i < 2; i += 1) {
         const res = await post(gateway, '/oauth2/token', form(clientId));
         expect(res.status).toBe(200);
         expect(res.headers['x-ratelimit-limit']).toBeUndefined();
       }
     }
-    const longest = 'c'.repeat(256);
+    const longest = 'c'.repeat(MAX_CLIENT_ID_LENGTH);
     const first = await post(gateway, '/oauth2/token', form(longest));
     expect(first.headers['x-ratelimit-remaining']).toBe('0');
     expect((await post(gateway, '/oauth2/token', form(longest))).status).toBe(429);

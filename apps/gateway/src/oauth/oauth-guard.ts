@@ -1,11 +1,10 @@
 import type { Request, Response } from 'express';
+import { MAX_CLIENT_ID_LENGTH } from '@agentidp/shared/identity';
 import { setRateLimitHeaders, setRetryAfter, type Limits } from '../limits/limits';
 import type { LimitDecision } from '../limits/rate-limiter';
 import type { TokenMetrics } from '../metrics';
 import { clientIp, type PresentedClient } from './form';
 import { OAuthError } from './oauth-errors';
-
-const MAX_CLIENT_ID_LENGTH = 256;
 
 /** The OAuth endpoints that authenticate a client (metric label). */
 export type OAuthEndpoint = 'token' | 'introspect' | 'revoke';

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { RevokeTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import { callUnary } from '@agentidp/shared';
+import { callUnary } from '@agentidp/shared/grpc';
 import { clientCredentials, clientIp, formParams, noStore, parseForm, requireForm } from './form';
 import { requiredToken, unavailable } from './introspection';
 import { OAuthError } from './oauth-errors';

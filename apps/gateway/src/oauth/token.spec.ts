@@ -1,5 +1,5 @@
 import { IssueTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import { secondsUntilReset } from '@agentidp/shared';
+import { secondsUntilReset } from '@agentidp/shared/tiers';
 import { basicAuthorization, metricValue, postForm, testGateway, unavailable } from '../testing';
 
 const CLIENT = { client_id: 'agidp_client1', client_secret: 'agidp_sk_secret1' };

@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { AuthServiceClient, IssueTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import { callUnary, secondsUntilReset, type Logger } from '@agentidp/shared';
+import { callUnary } from '@agentidp/shared/grpc';
+import type { Logger } from '@agentidp/shared/runtime';
+import { secondsUntilReset } from '@agentidp/shared/tiers';
 import type { TokenMetrics } from '../metrics';
 import { clientCredentials, clientIp, formParams, noStore, parseForm, requireForm } from './form';
 import { OAuthError } from './oauth-errors';
@@ -53,7 +55,7 @@ export function tokenEndpoint(deps: OAuthEndpointDeps): RequestHandler[] {
         if (response.error === 'invalid_client' && client.basic) {
           res.setHeader('WWW-Authenticate', 'Basic realm="agentidp"');
         }
-        // Auth's daily token quota resets at UTC midnight; every 429 carries Retry-After (api.md).
+        // Auth's daily token quota resets at UTC midnight; like every 429, it carries Retry-After.
         if (response.error === 'tier_limit_exceeded') {
           res.setHeader('Retry-After', String(secondsUntilReset(new Date())));
         }

@@ -1,14 +1,9 @@
 import type { Response } from 'express';
-import {
-  createLogger,
-  createMetricsRegistry,
-  dailyCounterKey,
-  DomainError,
-  MemoryStore,
-  TIER_CONFIG,
-  TierCache,
-  type OrgTierInfo,
-} from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import { createMetricsRegistry } from '@agentidp/shared/metrics';
+import { createLogger } from '@agentidp/shared/runtime';
+import { MemoryStore } from '@agentidp/shared/store';
+import { dailyCounterKey, TIER_CONFIG, TierCache, type OrgTierInfo } from '@agentidp/shared/tiers';
 import { createTokenMetrics } from '../metrics';
 import { CallQuota } from './call-quota';
 

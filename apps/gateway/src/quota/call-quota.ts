@@ -1,16 +1,16 @@
 import type { Response } from 'express';
+import { DomainError } from '@agentidp/shared/errors';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   checkAndCount,
-  DomainError,
   quotaRefusal,
   resolveTier,
   tierVersionKey,
-  type KeyValueStore,
-  type Logger,
   type QuotaDecision,
   type ResolvedTier,
   type TierCache,
-} from '@agentidp/shared';
+} from '@agentidp/shared/tiers';
 import type { TokenMetrics } from '../metrics';
 
 /** Retry-After of the 503 given while billing cannot confirm an org's tier. */
@@ -27,7 +27,7 @@ export interface CallQuotaDeps {
 }
 
 /**
- * The daily API-call quota of api.md ("Tiers, usage, billing"): every authenticated API request
+ * The daily API-call quota of the organization's tier: every authenticated API request
  * counts one call for its organization and UTC day. The tier comes from the cache (its version key
  * is read in authenticate's one `mget`, so it costs no round trip); counting is ONE atomic
  * `incrUpTo`, so parallel requests can never pass the limit together.

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { HealthClient } from '@agentidp/proto/grpc/grpc/health/v1/health';
-import type { KeyValueStore, Registry, ServiceName } from '@agentidp/shared';
+import type { ServiceName } from '@agentidp/shared/config';
+import type { Registry } from '@agentidp/shared/metrics';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import { checkReadiness } from '../readiness';
 
 export interface OperationsDeps {

@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import type { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import {
   IntrospectTokenResponse,
   IssueTokenResponse,
@@ -10,7 +11,6 @@ import {
   type IssueTokenRequest,
   type RevokeTokenRequest,
 } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
-import type { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import type {
   BillingServiceClient,
   GetOrgTierRequest,
@@ -29,19 +29,13 @@ import {
   type HealthCheckResponse,
   type HealthClient,
 } from '@agentidp/proto/grpc/grpc/health/v1/health';
-import {
-  createLogger,
-  createMetricsRegistry,
-  MemoryStore,
-  REVOCATION_PUBLISHERS,
-  revocationReadyKey,
-  SERVICE_NAMES,
-  TIER_CONFIG,
-  type KeyValueStore,
-  type Registry,
-  type ServiceName,
-} from '@agentidp/shared';
+import { SERVICE_NAMES, type ServiceName } from '@agentidp/shared/config';
+import { REVOCATION_PUBLISHERS, revocationReadyKey } from '@agentidp/shared/identity';
+import { createMetricsRegistry, type Registry } from '@agentidp/shared/metrics';
+import { createLogger } from '@agentidp/shared/runtime';
+import { MemoryStore, type KeyValueStore } from '@agentidp/shared/store';
 import { captureLogs, type CapturedLogs } from '@agentidp/shared/testing';
+import { TIER_CONFIG } from '@agentidp/shared/tiers';
 import { createApp, type GatewayDeps } from '../app';
 import type { RateLimitConfig } from '../config';
 import { fakeClient, fakeUnary, unavailable, type FakeUnary } from './grpc-fakes';

@@ -5,7 +5,7 @@ import {
   type Client,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { DomainError, toGrpcError } from '@agentidp/shared';
+import { DomainError, toGrpcError } from '@agentidp/shared/errors';
 
 /** What a fake method answers: the response, or a ServiceError the client's callback receives. */
 export type Answer<Req, Res> = (

@@ -1,5 +1,6 @@
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
-import { newTokenId, type TokenConfig } from '@agentidp/shared';
+import type { TokenConfig } from '@agentidp/shared/config';
+import { newTokenId } from '@agentidp/shared/identity';
 
 /** The token settings of the test gateway: what auth would sign with. */
 export const TEST_TOKEN_CONFIG: TokenConfig = {

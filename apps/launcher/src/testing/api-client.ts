@@ -58,7 +58,7 @@ export class ApiClient {
   }
 
   /**
-   * Every item of a list endpoint (api.md "Lists": `{ data, next_cursor }`), following the cursor
+   * Every item of a list endpoint (every list answers `{ data, next_cursor }`), following the cursor
    * page by page; `path` may carry a query. Throws naming the answer when a page is not 200.
    */
   async listAll<T = Record<string, unknown>>(path: string, token: string, limit = 100): Promise<T[]> {

@@ -1,6 +1,6 @@
 import { importJWK, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { decryptPrivateKey, deriveEncryptionKey } from '@agentidp/auth';
-import type { Pool } from '@agentidp/shared';
+import type { Pool } from '@agentidp/shared/db';
 
 /**
  * Signs arbitrary claims with the stack's REAL current signing key (read from auth's table through

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import type { Env } from '@agentidp/shared';
+import type { Env } from '@agentidp/shared/config';
 import { waitFor } from '@agentidp/shared/testing';
 import { getJson } from './stack-env';
 

@@ -1,4 +1,4 @@
-import type { Env } from '@agentidp/shared';
+import type { Env } from '@agentidp/shared/config';
 import { createTestDatabase, freePort, type TestDatabase } from '@agentidp/shared/testing';
 
 export interface StackEnv {

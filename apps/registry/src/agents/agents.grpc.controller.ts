@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   REGISTRY_SERVICE_NAME,
   type Agent,
@@ -18,8 +19,7 @@ import {
   type UpdateAgentRequest,
   type UpdateAgentResponse,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
-import { toTimestamp } from '@agentidp/shared';
-import { requireTenant } from '../common/tenant';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { AgentsService } from './agents.service';
 import type { AgentPage, AgentRecord } from './agents.types';
 import { encodeCursor } from './cursor';

@@ -1,4 +1,4 @@
-import { DomainError } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
 import { parseCreateAgent, parseListAgents, parseUpdateAgent, type UpdateAgentInput } from './agents.input';
 
 const agentId = '3b241101-e2bb-4255-8caf-4136c566a962';

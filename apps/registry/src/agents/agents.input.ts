@@ -1,18 +1,19 @@
 import { z } from 'zod';
+import { optionalString } from '@agentidp/nest-kit';
+import { FieldErrors, parseRequest } from '@agentidp/shared/errors';
 import {
   AGENT_STATUSES,
   agentFields,
+  canonicalUuid,
   DEPLOYMENT_ENVS,
-  FieldErrors,
   type DeploymentEnv,
-} from '@agentidp/shared';
-import { optionalString, parseRequest, uuidField } from '../common/validation';
+} from '@agentidp/shared/identity';
 import { decodeCursor } from './cursor';
 import type { AgentChanges, AgentCursor, AgentListQuery } from './agents.types';
 
 /**
  * Request rules of the agent RPCs: the shared field rules of @agentidp/shared (the gateway checks
- * the same ones), keyed by the public API's field names so error paths read as api.md does.
+ * the same ones), keyed by the public API's field names so error paths are the ones HTTP clients see.
  */
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -96,7 +97,7 @@ export function parseCreateAgent(input: CreateAgentInput): ValidAgentFields {
 }
 
 export function parseAgentId(agentId: string): string {
-  return parseRequest(z.object({ agent_id: uuidField }), { agent_id: agentId }, 'agent id').agent_id;
+  return parseRequest(z.object({ agent_id: canonicalUuid }), { agent_id: agentId }, 'agent id').agent_id;
 }
 
 // ── ListAgents ─────────────────────────────────────────────────────────────────────────────────
@@ -204,7 +205,7 @@ export interface ValidUpdate {
  */
 export function parseUpdateAgent(input: UpdateAgentInput): ValidUpdate {
   const errors = new FieldErrors();
-  const agentId = errors.check('agent_id', uuidField, input.agentId);
+  const agentId = errors.check('agent_id', canonicalUuid, input.agentId);
   const named = new Set<UpdatableField>();
   input.updateFields.forEach((name, i) => {
     if (isUpdatableField(name)) named.add(name);

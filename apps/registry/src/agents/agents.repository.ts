@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
-import type { AgentStatus, DeploymentEnv, Pool, PoolClient } from '@agentidp/shared';
-import type { Queryable } from '../common/database';
+import type { Pool, PoolClient, Queryable } from '@agentidp/shared/db';
+import type { AgentStatus, DeploymentEnv } from '@agentidp/shared/identity';
 import type { AgentChanges, AgentListQuery, AgentRecord, AgentRole, NewAgent } from './agents.types';
 
 interface AgentRow {
@@ -22,8 +22,56 @@ interface AgentRow {
   updated_at: Date;
 }
 
-const COLUMNS = `agent_id, organization_id, email, agent_type, version, capabilities, owner,
+/** Every column of `registry.agents`, in the order its statements return them. */
+export const AGENT_COLUMNS = `agent_id, organization_id, email, agent_type, version, capabilities, owner,
   deployment_env, status, role, did, metadata, tokens_revoked_at, created_at, updated_at`;
+
+/**
+ * The statements the repository reads with. Exported so that the scale check (tooling/bench)
+ * plans and loads with exactly the SQL the service runs, not a copy that can drift.
+ */
+export const agentQueries = {
+  /** One agent of the organization ($1 organization, $2 agent). */
+  find: (forUpdate = false) =>
+    `SELECT ${AGENT_COLUMNS} FROM registry.agents
+      WHERE organization_id = $1 AND agent_id = $2
+      ${forUpdate ? 'FOR UPDATE' : ''}`,
+
+  /** One page, newest first, of `limit` agents plus one (to tell whether another page follows). */
+  list(organizationId: string, query: AgentListQuery): { text: string; values: unknown[] } {
+    const values: unknown[] = [organizationId];
+    const where = ['organization_id = $1'];
+    const filter = (column: string, value: string | undefined) => {
+      if (value === undefined) return;
+      values.push(value);
+      where.push(`${column} = $${values.length}`);
+    };
+    filter('status', query.status);
+    filter('agent_type', query.agentType);
+    filter('owner', query.owner);
+    filter('deployment_env', query.deploymentEnv);
+    if (query.after) {
+      values.push(query.after.createdAt, query.after.agentId);
+      where.push(`(created_at, agent_id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
+    }
+    values.push(query.limit + 1);
+    const text = `SELECT ${AGENT_COLUMNS} FROM registry.agents
+      WHERE ${where.join(' AND ')}
+      ORDER BY created_at DESC, agent_id DESC
+      LIMIT $${values.length}`;
+    return { text, values };
+  },
+
+  /**
+   * Agents that take a place under the tier's max_agents ($1 organization): the same rule as
+   * `countsTowardAgentLimit` (not the org-admin agent, not decommissioned), in SQL so no rows travel.
+   */
+  countLimited: `SELECT count(*)::int AS count FROM registry.agents
+    WHERE organization_id = $1 AND role <> 'admin' AND status <> 'decommissioned'`,
+
+  /** Locks the organization's row ($1) until the transaction ends: see {@link AgentsRepository.lockOrganization}. */
+  lockOrganization: 'SELECT 1 FROM registry.organizations WHERE org_id = $1 FOR UPDATE',
+};
 
 /** Column of each changeable field; the only names an UPDATE is built from. */
 const CHANGE_COLUMNS: Record<keyof AgentChanges, string> = {
@@ -55,7 +103,7 @@ export class AgentsRepository {
       `INSERT INTO registry.agents (agent_id, organization_id, email, agent_type, version, capabilities,
                                     owner, deployment_env, role, did, metadata, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
-       RETURNING ${COLUMNS}`,
+       RETURNING ${AGENT_COLUMNS}`,
       [
         agent.agentId,
         agent.organizationId,
@@ -82,19 +130,12 @@ export class AgentsRepository {
    * locks do not separate sessions).
    */
   async lockOrganization(tx: PoolClient, organizationId: string): Promise<void> {
-    await tx.query('SELECT 1 FROM registry.organizations WHERE org_id = $1 FOR UPDATE', [organizationId]);
+    await tx.query(agentQueries.lockOrganization, [organizationId]);
   }
 
-  /**
-   * Agents that take a place under the tier's max_agents: the same rule as `countsTowardAgentLimit`
-   * (not the org-admin agent, not decommissioned), in SQL so no rows travel.
-   */
+  /** Agents that take a place under the tier's max_agents ({@link agentQueries}.countLimited). */
   async countLimited(db: Queryable, organizationId: string): Promise<number> {
-    const { rows } = await db.query<{ count: number }>(
-      `SELECT count(*)::int AS count FROM registry.agents
-        WHERE organization_id = $1 AND role <> 'admin' AND status <> 'decommissioned'`,
-      [organizationId],
-    );
+    const { rows } = await db.query<{ count: number }>(agentQueries.countLimited, [organizationId]);
     return rows[0]?.count ?? 0;
   }
 
@@ -104,40 +145,17 @@ export class AgentsRepository {
     agentId: string,
     options: { db?: Queryable; forUpdate?: boolean } = {},
   ): Promise<AgentRecord | undefined> {
-    const { rows } = await (options.db ?? this.pool).query<AgentRow>(
-      `SELECT ${COLUMNS} FROM registry.agents
-        WHERE organization_id = $1 AND agent_id = $2
-        ${options.forUpdate ? 'FOR UPDATE' : ''}`,
-      [organizationId, agentId],
-    );
+    const { rows } = await (options.db ?? this.pool).query<AgentRow>(agentQueries.find(options.forUpdate), [
+      organizationId,
+      agentId,
+    ]);
     return rows[0] ? toAgent(rows[0]) : undefined;
   }
 
   /** One page, newest first, of `limit` agents plus one (to tell whether another page follows). */
   async list(organizationId: string, query: AgentListQuery): Promise<AgentRecord[]> {
-    const params: unknown[] = [organizationId];
-    const where = ['organization_id = $1'];
-    const filter = (column: string, value: string | undefined) => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(`${column} = $${params.length}`);
-    };
-    filter('status', query.status);
-    filter('agent_type', query.agentType);
-    filter('owner', query.owner);
-    filter('deployment_env', query.deploymentEnv);
-    if (query.after) {
-      params.push(query.after.createdAt, query.after.agentId);
-      where.push(`(created_at, agent_id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
-    params.push(query.limit + 1);
-    const { rows } = await this.pool.query<AgentRow>(
-      `SELECT ${COLUMNS} FROM registry.agents
-        WHERE ${where.join(' AND ')}
-        ORDER BY created_at DESC, agent_id DESC
-        LIMIT $${params.length}`,
-      params,
-    );
+    const { text, values } = agentQueries.list(organizationId, query);
+    const { rows } = await this.pool.query<AgentRow>(text, values);
     return rows.map(toAgent);
   }
 
@@ -160,7 +178,7 @@ export class AgentsRepository {
     const { rows } = await tx.query<AgentRow>(
       `UPDATE registry.agents SET ${sets.join(', ')}
         WHERE organization_id = $1 AND agent_id = $2
-        RETURNING ${COLUMNS}`,
+        RETURNING ${AGENT_COLUMNS}`,
       params,
     );
     if (!rows[0]) throw new Error('agent vanished inside its own transaction');

@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { POOL, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import {
-  DomainError,
-  quotaRefusal,
-  withTransaction,
-  type NewOutboxEvent,
-  type Pool,
-  type PoolClient,
-  type ResolvedTier,
-} from '@agentidp/shared';
+import { OrgTiers, OutboxEvents, POOL, SERVICE_CONFIG, type Tenant } from '@agentidp/nest-kit';
+import { conflictOnUniqueViolation, withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
+import { DomainError } from '@agentidp/shared/errors';
+import type { NewOutboxEvent } from '@agentidp/shared/outbox';
+import { quotaRefusal, type ResolvedTier } from '@agentidp/shared/tiers';
 import type { RegistryConfig } from '../config';
-import { conflictOnUniqueViolation } from '../common/database';
-import { recordEvents } from '../common/events';
-import type { Tenant } from '../common/tenant';
 import { RevocationPublisher } from '../revocation/revocation.publisher';
-import { OrgTiers } from '../tiers/org-tiers';
 import {
   parseAgentId,
   parseCreateAgent,
@@ -38,18 +29,21 @@ export class AgentsService {
     private readonly agents: AgentsRepository,
     private readonly revocations: RevocationPublisher,
     private readonly tiers: OrgTiers,
+    private readonly events: OutboxEvents,
   ) {}
 
   /**
    * Registers an agent in the caller's organization; its DID is derived from its new id. Over the
-   * tier's agent limit → 429 `tier_limit_exceeded` (api.md) unless TIER_ENFORCEMENT=false.
+   * tier's agent limit → 429 `tier_limit_exceeded`, unless TIER_ENFORCEMENT=false.
    */
   async create(tenant: Tenant, input: CreateAgentInput): Promise<AgentRecord> {
     const fields = parseCreateAgent(input);
     const agentId = randomUUID();
     const { organizationId } = tenant;
     // The tier is looked up before the transaction: no network call while rows are locked.
-    const tier = this.config.tierEnforcement ? await this.tiers.lookup(organizationId) : undefined;
+    const tier = this.config.tierEnforcement
+      ? await this.tiers.lookup(organizationId, "using the free tier's agent limit")
+      : undefined;
     try {
       return await withTransaction(this.pool, async (tx) => {
         if (tier) await this.assertWithinAgentLimit(tx, organizationId, tier);
@@ -61,7 +55,7 @@ export class AgentsService {
           did: agentDid(this.config.didWebDomain, agentId),
           createdAt: new Date(),
         });
-        await recordEvents(tx, [
+        await this.events.recordOn(tx, [
           {
             action: 'agent.created',
             organizationId,
@@ -170,7 +164,7 @@ export class AgentsService {
         });
       }
       if (reactivating) events.push({ action: 'agent.reactivated', organizationId, agentId, details: {} });
-      await recordEvents(tx, events);
+      await this.events.recordOn(tx, events);
       return updated;
     });
   }
@@ -201,7 +195,7 @@ export class AgentsService {
         this.revocations.revokeAgent(id, now),
         ...revoked.map((c) => this.revocations.revokeClient(c.clientId, now, now)),
       ]);
-      await recordEvents(tx, [
+      await this.events.recordOn(tx, [
         {
           action: 'agent.decommissioned',
           organizationId,

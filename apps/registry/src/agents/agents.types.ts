@@ -1,4 +1,4 @@
-import type { AgentStatus, DeploymentEnv } from '@agentidp/shared';
+import type { AgentStatus, DeploymentEnv } from '@agentidp/shared/identity';
 
 /** `admin`: the org-admin agent made at signup; `agent`: every agent registered afterwards. */
 export type AgentRole = 'admin' | 'agent';

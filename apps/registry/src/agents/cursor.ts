@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '@agentidp/shared/identity';
 import type { AgentCursor } from './agents.types';
 
 /**
@@ -6,7 +7,7 @@ import type { AgentCursor } from './agents.types';
  * A cursor does not carry the filters: a client that changes them between pages gets the filtered
  * list from the same position, which is well defined.
  */
-const FORMAT = /^v1:(\d{1,15}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const FORMAT = /^v1:(\d{1,15}):(.+)$/;
 
 export function encodeCursor(cursor: AgentCursor): string {
   return Buffer.from(`v1:${cursor.createdAt.getTime()}:${cursor.agentId}`).toString('base64url');
@@ -16,7 +17,7 @@ export function encodeCursor(cursor: AgentCursor): string {
 export function decodeCursor(value: string): AgentCursor | undefined {
   if (value.length > 128 || !/^[A-Za-z0-9_-]+$/.test(value)) return undefined;
   const match = FORMAT.exec(Buffer.from(value, 'base64url').toString('utf8'));
-  if (!match) return undefined;
+  if (!match || !UUID_PATTERN.test(match[2]!)) return undefined;
   const createdAt = new Date(Number(match[1]));
   if (Number.isNaN(createdAt.getTime())) return undefined;
   return { createdAt, agentId: match[2]! };

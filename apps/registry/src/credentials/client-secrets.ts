@@ -5,7 +5,7 @@ import {
   generateClientSecret,
   hashClientSecret,
   verifyClientSecret,
-} from '@agentidp/shared';
+} from '@agentidp/shared/identity';
 import type { RegistryConfig } from '../config';
 
 export interface NewClientSecret {

@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   REGISTRY_SERVICE_NAME,
   type CreateCredentialRequest,
@@ -14,8 +15,7 @@ import {
   type VerifyClientSecretRequest,
   type VerifyClientSecretResponse,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
-import { fromTimestamp, toTimestamp } from '@agentidp/shared';
-import { requireTenant } from '../common/tenant';
+import { fromTimestamp, toTimestamp } from '@agentidp/shared/grpc';
 import { toProtoCredential, toProtoIssuedCredential } from './credentials.mapping';
 import { CredentialsService } from './credentials.service';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { credentialFields } from '@agentidp/shared';
-import { parseRequest, uuidField } from '../common/validation';
+import { parseRequest } from '@agentidp/shared/errors';
+import { canonicalUuid, credentialFields } from '@agentidp/shared/identity';
 
 /** Request rules of the credential RPCs, keyed by the public API's field names. */
 
@@ -19,7 +19,7 @@ export interface ValidCreateCredential {
 
 export function parseCreateCredential(input: CreateCredentialInput, now: Date): ValidCreateCredential {
   const schema = z.object({
-    agent_id: uuidField,
+    agent_id: canonicalUuid,
     scopes: credentialFields.scopes,
     expires_at: z
       .date({ message: 'must be a valid time' })
@@ -40,7 +40,7 @@ export interface CredentialRef {
   credentialId: string;
 }
 
-const credentialRef = z.object({ agent_id: uuidField, credential_id: uuidField });
+const credentialRef = z.object({ agent_id: canonicalUuid, credential_id: canonicalUuid });
 
 export function parseCredentialRef(input: CredentialRef): CredentialRef {
   const valid = parseRequest(

@@ -2,7 +2,7 @@ import type {
   Credential,
   IssuedCredential as ProtoIssuedCredential,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
-import { toTimestamp } from '@agentidp/shared';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { credentialStatus, type CredentialRecord, type IssuedCredential } from './credentials.types';
 
 /** A credential as listed: status computed at `now`, never a secret or a hash. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
-import type { AgentStatus, Pool, PoolClient } from '@agentidp/shared';
-import type { Queryable } from '../common/database';
+import type { Pool, PoolClient, Queryable } from '@agentidp/shared/db';
+import type { AgentStatus } from '@agentidp/shared/identity';
 import type { CredentialRecord, NewCredential } from './credentials.types';
 
 interface CredentialRow {
@@ -19,6 +19,19 @@ interface CredentialRow {
 /** Never `secret_hash`: the hash is read only by {@link CredentialsRepository.findForVerification}. */
 const COLUMNS = `credential_id, organization_id, agent_id, client_id, scopes, created_at, expires_at,
   revoked_at, rotated_from`;
+
+/**
+ * The token path's lookup ($1 client id), exported so that the scale check (tooling/bench) plans
+ * exactly the SQL the service runs.
+ */
+export const credentialQueries = {
+  findForVerification: `SELECT c.credential_id, c.organization_id, c.agent_id, c.client_id, c.secret_hash, c.scopes,
+            c.expires_at, c.revoked_at, a.status AS agent_status,
+            a.capabilities AS agent_capabilities, a.agent_type, a.did
+       FROM registry.credentials c
+       JOIN registry.agents a ON a.agent_id = c.agent_id AND a.organization_id = c.organization_id
+      WHERE c.client_id = $1`,
+};
 
 /** What VerifyClientSecret needs about a client, in one lookup. */
 export interface VerificationRow {
@@ -144,15 +157,7 @@ export class CredentialsRepository {
         agent_type: string;
         did: string;
       }
-    >(
-      `SELECT c.credential_id, c.organization_id, c.agent_id, c.client_id, c.secret_hash, c.scopes,
-              c.expires_at, c.revoked_at, a.status AS agent_status,
-              a.capabilities AS agent_capabilities, a.agent_type, a.did
-         FROM registry.credentials c
-         JOIN registry.agents a ON a.agent_id = c.agent_id AND a.organization_id = c.organization_id
-        WHERE c.client_id = $1`,
-      [clientId],
-    );
+    >(credentialQueries.findForVerification, [clientId]);
     const row = rows[0];
     if (!row) return undefined;
     return {

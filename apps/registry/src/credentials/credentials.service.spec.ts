@@ -1,4 +1,6 @@
-import type { Pool } from '@agentidp/shared';
+import type { OutboxEvents } from '@agentidp/nest-kit';
+import type { Pool } from '@agentidp/shared/db';
+import { MAX_CLIENT_ID_LENGTH } from '@agentidp/shared/identity';
 import type { AgentsRepository } from '../agents/agents.repository';
 import type { RevocationPublisher } from '../revocation/revocation.publisher';
 import type { ClientSecrets } from './client-secrets';
@@ -32,6 +34,7 @@ function setup(found: VerificationRow | undefined, secretMatches = true) {
     { findForVerification } as unknown as CredentialsRepository,
     secrets as unknown as ClientSecrets,
     {} as RevocationPublisher,
+    {} as OutboxEvents,
   );
   return { sut, findForVerification, secrets };
 }
@@ -52,7 +55,7 @@ describe(`${CredentialsService.name}.verify`, () => {
   it('does not look up an empty or oversized client id, but does the same HMAC work', async () => {
     const { sut, findForVerification, secrets } = setup(row());
     await sut.verify('', 's');
-    await sut.verify('x'.repeat(129), 's');
+    await sut.verify('x'.repeat(MAX_CLIENT_ID_LENGTH + 1), 's');
     expect(findForVerification).not.toHaveBeenCalled();
     expect(secrets.verifyDecoy).toHaveBeenCalledTimes(2);
   });

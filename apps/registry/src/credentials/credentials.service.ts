@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { POOL } from '@agentidp/nest-kit';
-import {
-  DomainError,
-  isManagementScope,
-  OPENID_SCOPE,
-  withTransaction,
-  type NewOutboxEvent,
-  type Pool,
-  type PoolClient,
-} from '@agentidp/shared';
-import { recordEvents } from '../common/events';
-import type { Tenant } from '../common/tenant';
+import { OutboxEvents, POOL, type Tenant } from '@agentidp/nest-kit';
+import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
+import { DomainError } from '@agentidp/shared/errors';
+import { isManagementScope, MAX_CLIENT_ID_LENGTH, OPENID_SCOPE } from '@agentidp/shared/identity';
+import type { NewOutboxEvent } from '@agentidp/shared/outbox';
 import { parseAgentId } from '../agents/agents.input';
 import { agentNotFound } from '../agents/agents.service';
 import { AgentsRepository } from '../agents/agents.repository';
@@ -35,9 +28,6 @@ import {
 } from './credentials.types';
 import { GRANT_MANAGEMENT_SCOPE, resolveCredentialScopes } from './scope-policy';
 
-/** Longer than any client id we issue; a longer one is unknown without a lookup. */
-const MAX_CLIENT_ID_LENGTH = 128;
-
 /** Credential rules: issue, list, rotate, revoke, and the token path's secret check. */
 @Injectable()
 export class CredentialsService {
@@ -47,6 +37,7 @@ export class CredentialsService {
     private readonly credentials: CredentialsRepository,
     private readonly secrets: ClientSecrets,
     private readonly revocations: RevocationPublisher,
+    private readonly events: OutboxEvents,
   ) {}
 
   /** A new credential for an active agent of the caller's organization; its secret is returned once. */
@@ -73,7 +64,7 @@ export class CredentialsService {
         expiresAt,
         rotatedFrom: null,
       });
-      await recordEvents(tx, [generatedEvent(credential)]);
+      await this.events.recordOn(tx, [generatedEvent(credential)]);
       return { credential, clientSecret: secret.clientSecret };
     });
   }
@@ -155,7 +146,7 @@ export class CredentialsService {
           details: { reason: 'credential_rotated', client_id: old.clientId, credential_id: old.credentialId },
         });
       }
-      await recordEvents(tx, events);
+      await this.events.recordOn(tx, events);
       return { credential: fresh, clientSecret: secret.clientSecret };
     });
   }
@@ -184,7 +175,7 @@ export class CredentialsService {
 
       await this.credentials.markRevoked(tx, organizationId, credentialId, now);
       await this.revocations.revokeClient(credential.clientId, now, now);
-      await recordEvents(tx, [
+      await this.events.recordOn(tx, [
         {
           action: 'credential.revoked',
           organizationId,

@@ -1,4 +1,4 @@
-import type { CredentialStatus } from '@agentidp/shared';
+import type { CredentialStatus } from '@agentidp/shared/identity';
 
 /** A credential as the registry stores it, without its hash (which never leaves the repository). */
 export interface CredentialRecord {

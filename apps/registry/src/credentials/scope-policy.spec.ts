@@ -1,4 +1,4 @@
-import { DomainError } from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
 import { resolveCredentialScopes } from './scope-policy';
 
 const capabilities = ['documents:read', 'documents:write'];

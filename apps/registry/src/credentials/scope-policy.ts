@@ -1,6 +1,7 @@
-import { DomainError, isManagementScope, OPENID_SCOPE, type FieldError } from '@agentidp/shared';
+import { DomainError, type FieldError } from '@agentidp/shared/errors';
+import { isManagementScope, OPENID_SCOPE } from '@agentidp/shared/identity';
 
-/** The scope that lets a caller grant management scopes to an agent (api.md "Scopes"). */
+/** The scope that lets a caller grant management scopes to an agent. */
 export const GRANT_MANAGEMENT_SCOPE = 'admin:orgs';
 
 export interface ScopeRequest {

@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { requireTenant } from '@agentidp/nest-kit';
 import {
   REGISTRY_SERVICE_NAME,
   type CreateOrganizationRequest,
@@ -8,8 +9,7 @@ import {
   type Organization,
   type RegistryServiceController,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
-import { toTimestamp } from '@agentidp/shared';
-import { requireTenant } from '../common/tenant';
+import { toTimestamp } from '@agentidp/shared/grpc';
 import { toProtoIssuedCredential } from '../credentials/credentials.mapping';
 import { OrganizationsService } from './organizations.service';
 import type { OrganizationRecord } from './organizations.types';

@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { POOL, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import {
-  DomainError,
-  MANAGEMENT_SCOPES,
-  organizationFields,
-  withTransaction,
-  type Pool,
-} from '@agentidp/shared';
+import { OutboxEvents, POOL, SERVICE_CONFIG, type Tenant } from '@agentidp/nest-kit';
+import { conflictOnUniqueViolation, withTransaction, type Pool } from '@agentidp/shared/db';
+import { DomainError, parseRequest } from '@agentidp/shared/errors';
+import { MANAGEMENT_SCOPES, organizationFields } from '@agentidp/shared/identity';
 import { z } from 'zod';
 import type { RegistryConfig } from '../config';
-import { conflictOnUniqueViolation } from '../common/database';
-import { recordEvents } from '../common/events';
-import type { Tenant } from '../common/tenant';
-import { parseRequest } from '../common/validation';
 import { AgentsRepository } from '../agents/agents.repository';
 import { agentDid } from '../agents/did';
 import { ClientSecrets } from '../credentials/client-secrets';
@@ -34,6 +26,7 @@ export class OrganizationsService {
     private readonly agents: AgentsRepository,
     private readonly credentials: CredentialsRepository,
     private readonly secrets: ClientSecrets,
+    private readonly events: OutboxEvents,
   ) {}
 
   /**
@@ -75,7 +68,7 @@ export class OrganizationsService {
           expiresAt: null,
           rotatedFrom: null,
         });
-        await recordEvents(tx, [
+        await this.events.recordOn(tx, [
           {
             action: 'organization.created',
             organizationId: orgId,

@@ -1,11 +1,7 @@
-import {
-  DomainError,
-  MemoryStore,
-  REVOCATION_PREFIX,
-  revocationReadyKey,
-  type KeyValueStore,
-  type Logger,
-} from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import { REVOCATION_PREFIX, revocationReadyKey } from '@agentidp/shared/identity';
+import type { Logger } from '@agentidp/shared/runtime';
+import { MemoryStore, type KeyValueStore } from '@agentidp/shared/store';
 import type { RegistryConfig } from '../config';
 import { RevocationPublisher, REWARM_BATCH } from './revocation.publisher';
 import type { RevocationPage, RevocationRepository, RevocationRow } from './revocation.repository';

@@ -1,13 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
-import {
-  DomainError,
-  REVOCATION_PREFIX,
-  RevocationWarmer,
-  revocationTtlMs,
-  type KeyValueStore,
-  type Logger,
-} from '@agentidp/shared';
+import { DomainError } from '@agentidp/shared/errors';
+import { REVOCATION_PREFIX, RevocationWarmer, revocationTtlMs } from '@agentidp/shared/identity';
+import type { Logger } from '@agentidp/shared/runtime';
+import type { KeyValueStore } from '@agentidp/shared/store';
 import type { RegistryConfig } from '../config';
 import { RevocationRepository, type RevocationRow } from './revocation.repository';
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
-import type { Pool } from '@agentidp/shared';
+import type { Pool } from '@agentidp/shared/db';
 
 /** One revocation as re-warm needs it: the subject (client or agent id) and its time. */
 export interface RevocationRow {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+// The ECMAScript build's types: the one `import()` below loads.
+import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 
 export interface EmbeddedPostgres {
   /** `postgres://postgres@127.0.0.1:<port>/postgres`, for `pg` clients. */
@@ -25,10 +25,17 @@ export interface EmbeddedPostgresOptions {
  * It has ONE backend: all connections share it, so a transaction held open blocks the others
  * and session settings (`SET`) leak between connections. Keep transactions short and SQL
  * schema-qualified.
+ *
+ * PGlite is loaded here, on first use, not when this module is: a process that talks to a real
+ * Postgres (every service deployed on its own) never loads the WebAssembly build.
  */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgres> {
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite-socket'),
+  ]);
   if (options.dataDir) fs.mkdirSync(path.dirname(options.dataDir), { recursive: true });
   const db = await PGlite.create(options.dataDir);
   const host = options.host ?? '127.0.0.1';

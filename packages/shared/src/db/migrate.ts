@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { runner } from 'node-pg-migrate';
-import type { Logger } from '../logger';
+import type { Logger } from '../runtime/logger';
 
 export interface MigrateOptions {
   databaseUrl: string;

@@ -1,6 +1,10 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { withTimeout } from '../runtime/process';
 
 export type { Pool, PoolClient };
+
+/** What a repository runs SQL on: the pool, or the client of an open transaction. */
+export type Queryable = Pool | PoolClient;
 
 export interface CreatePoolOptions {
   connectionString: string;
@@ -54,16 +58,4 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
 /** `SELECT 1` with a deadline: the readiness probe for the database. */
 export async function pingDatabase(pool: Pool, timeoutMs = 1_000): Promise<void> {
   await withTimeout(pool.query('SELECT 1'), timeoutMs, 'database ping timed out');
-}
-
-export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -3,7 +3,8 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 /**
  * Every stable error code of the platform, and where it goes: the gRPC status a service answers
  * with, and the HTTP status and title the gateway renders (RFC 9457 problem+json).
- * This table is the single source of truth; api.md lists the same codes.
+ * This table is the single source of truth: clients branch on these codes, so a code keeps its
+ * meaning and statuses once published.
  */
 export const ERROR_CODES = {
   validation_error: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 400, title: 'Validation failed' },

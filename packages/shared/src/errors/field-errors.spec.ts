@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from './domain-error';
-import { fieldPath, FieldErrors } from './field-errors';
+import { fieldPath, FieldErrors, parseRequest } from './field-errors';
 
 describe('fieldPath', () => {
   it('joins names with dots and list items with [i]', () => {
@@ -35,5 +35,40 @@ describe('FieldErrors', () => {
     const errors = new FieldErrors();
     expect(errors.check('limit', z.coerce.number(), '5')).toBe(5);
     expect(() => errors.throwIfAny('query')).not.toThrow();
+  });
+});
+
+describe(parseRequest.name, () => {
+  const schema = z.strictObject({ limit: z.coerce.number().int().min(1), tags: z.array(z.string()) });
+
+  function failure(value: unknown): DomainError {
+    try {
+      parseRequest(schema, value, 'query');
+    } catch (error) {
+      return error as DomainError;
+    }
+    throw new Error('parseRequest accepted bad input');
+  }
+
+  it('returns the parsed value', () => {
+    expect(parseRequest(schema, { limit: '5', tags: ['a'] }, 'query')).toEqual({ limit: 5, tags: ['a'] });
+  });
+
+  it('names every bad field, list items as [i] and each unknown field on its own', () => {
+    const error = failure({ limit: 0, tags: ['a', 2], extra: 1, other: 2 });
+    expect(error.code).toBe('validation_error');
+    expect(error.errors).toEqual([
+      { path: 'limit', message: expect.any(String) },
+      { path: 'tags[1]', message: expect.any(String) },
+      { path: 'extra', message: 'is not a known field' },
+      { path: 'other', message: 'is not a known field' },
+    ]);
+    expect(error.message).toMatch(
+      /^Invalid query: limit .*; tags\[1\] .*; extra is not a known field; other/,
+    );
+  });
+
+  it('reports a problem with the whole input under the name of the request', () => {
+    expect(failure('not an object').errors).toEqual([{ path: 'query', message: expect.any(String) }]);
   });
 });

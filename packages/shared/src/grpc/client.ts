@@ -6,7 +6,7 @@ import {
   type ClientUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { CONTEXT_METADATA, currentContext } from '../context';
+import { CONTEXT_METADATA, currentContext } from '../runtime/context';
 
 /**
  * Channel options for every client: reconnect quickly after a peer restarts (grpc-js would

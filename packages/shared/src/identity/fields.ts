@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CAPABILITY_PATTERN } from './scopes';
 
 /**
- * Field rules of agents and credentials (api.md "Agents", "Credentials"). The gateway composes its
+ * Field rules of agents and credentials. The gateway composes its
  * request schemas from these and the registry checks the same rules on every RPC, so HTTP and gRPC
  * callers meet one definition.
  */
@@ -60,3 +60,35 @@ export const credentialFields = {
 };
 
 export const uuid = z.uuid({ message: 'must be a UUID' });
+
+/**
+ * Audit event actions: dotted lower-case names (`token.issued`, `credential.rotated`), at most
+ * {@link MAX_ACTION_NAME_LENGTH} characters. Producers name their events so, audit refuses other
+ * names at intake, and the log's `action` filter accepts only such a name.
+ */
+export const ACTION_NAME_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+export const MAX_ACTION_NAME_LENGTH = 64;
+
+export function isActionName(value: string): boolean {
+  return value.length <= MAX_ACTION_NAME_LENGTH && ACTION_NAME_PATTERN.test(value);
+}
+
+/** An id sent by a caller: a UUID, lower-cased so it compares equal to what Postgres returns. */
+export const canonicalUuid = uuid.transform((value) => value.toLowerCase());
+
+/**
+ * A UUID in canonical text form: lower-case hex in 8-4-4-4-12 groups, as Postgres prints one (and
+ * so as every id in our responses looks).
+ */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A version 7 UUID (RFC 9562: version 7, variant 10) in canonical text form, as token ids are. */
+export const UUID_V7_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * Whether `value` is a UUID in text form, in either case: ids from callers are checked with this
+ * before they reach SQL, then lower-cased so they compare equal to what Postgres returns.
+ */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value.toLowerCase());
+}

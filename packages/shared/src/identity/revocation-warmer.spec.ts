@@ -1,4 +1,4 @@
-import { createLogger } from '../logger';
+import { createLogger } from '../runtime/logger';
 import { MemoryStore } from '../store';
 import { newTokenId, revocationCheckKeys, revocationReadyKey, revocationState } from './revocation';
 import { RevocationWarmer } from './revocation-warmer';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../logger';
+import type { Logger } from '../runtime/logger';
 import type { KeyValueStore } from '../store';
 import {
   REVOCATION_PENDING,

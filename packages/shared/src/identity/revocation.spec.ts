@@ -7,13 +7,14 @@ import {
   revocationTtlMs,
   tokenIdTime,
 } from './revocation';
+import { UUID_V7_PATTERN } from './fields';
 
 describe('revocation', () => {
   const now = Date.parse('2026-11-23T12:00:00.000Z');
   const token = { jti: newTokenId(now - 1_000), clientId: 'c1', agentId: 'a1' };
 
   it('token ids are UUIDv7 carrying their issue time in ms', () => {
-    expect(token.jti).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    expect(token.jti).toMatch(UUID_V7_PATTERN);
     expect(tokenIdTime(token.jti)).toBe(now - 1_000);
     expect(tokenIdTime('not-a-uuid')).toBeUndefined();
     expect(tokenIdTime('3b241101-e2bb-4255-8caf-4136c566a962')).toBeUndefined(); // v4

@@ -1,4 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
+import { UUID_V7_PATTERN } from './fields';
 
 /**
  * Revocation in the store, written by the registry (credentials, agents) and auth (single
@@ -119,11 +120,9 @@ export function newTokenId(now: number = Date.now()): string {
   return uuidv7({ msecs: now });
 }
 
-const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-
 /** The ms timestamp inside a UUIDv7, or undefined for anything else. */
 export function tokenIdTime(jti: string): number | undefined {
-  if (!UUID_V7.test(jti)) return undefined;
+  if (!UUID_V7_PATTERN.test(jti.toLowerCase())) return undefined;
   return Number.parseInt(jti.slice(0, 8) + jti.slice(9, 13), 16);
 }
 

@@ -1,7 +1,7 @@
 import { CAPABILITY_PATTERN, isManagementScope, MANAGEMENT_SCOPES, parseScope } from './scopes';
 
 describe('scopes', () => {
-  it('lists the management scopes of api.md', () => {
+  it('lists the management scopes of the public API', () => {
     expect(MANAGEMENT_SCOPES).toContain('admin:orgs');
     expect(MANAGEMENT_SCOPES).toContain('agents:write');
     expect(isManagementScope('tokens:read')).toBe(true);

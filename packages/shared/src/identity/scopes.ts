@@ -1,5 +1,5 @@
 /**
- * The scope vocabulary (api.md "Scopes"): one list used by the registry (what may be granted) and
+ * The scope vocabulary: one list used by the registry (what may be granted) and
  * the gateway (what each route requires).
  */
 export const MANAGEMENT_SCOPES = [

@@ -5,6 +5,7 @@ import {
   generateClientSecret,
   hashClientSecret,
   looksLikeClientSecret,
+  MAX_CLIENT_ID_LENGTH,
   verifyClientSecret,
 } from './secrets';
 
@@ -43,6 +44,7 @@ describe('client secrets', () => {
   it('client ids are prefixed and distinct', () => {
     const a = generateClientId();
     expect(a.startsWith(CLIENT_ID_PREFIX)).toBe(true);
+    expect(a.length).toBeLessThanOrEqual(MAX_CLIENT_ID_LENGTH);
     expect(a).not.toBe(generateClientId());
   });
 });

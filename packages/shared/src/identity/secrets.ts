@@ -13,6 +13,12 @@ import { crc32 } from 'node:zlib';
 export const CLIENT_SECRET_PREFIX = 'agidp_sk_';
 /** Public client identifiers are prefixed too (they are not secret, but easy to tell apart). */
 export const CLIENT_ID_PREFIX = 'agidp_';
+/**
+ * The longest client id anyone may present. Ours are 28 characters ({@link generateClientId});
+ * the bound leaves room for a longer format while letting every layer (the gateway's rate-limit
+ * key, auth, the registry's lookup) refuse an absurd value unread, all at the same length.
+ */
+export const MAX_CLIENT_ID_LENGTH = 128;
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SECRET_BODY_LENGTH = 43; // ceil(256 / log2(62))

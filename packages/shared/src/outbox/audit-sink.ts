@@ -2,7 +2,7 @@ import { Metadata } from '@grpc/grpc-js';
 import type { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import type { DomainEvent } from '@agentidp/proto/grpc/agentid/common/v1/event';
 import { callUnary } from '../grpc/client';
-import { toTimestamp } from '../time';
+import { toTimestamp } from '../grpc/timestamp';
 import type { OutboxEvent, OutboxSink } from './types';
 
 export function toDomainEventMessage(event: OutboxEvent): DomainEvent {

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Logger } from '../logger';
+import type { Logger } from '../runtime/logger';
 import { assertSchemaName, type OutboxEvent, type OutboxSink } from './types';
 
 export interface OutboxRelayOptions {

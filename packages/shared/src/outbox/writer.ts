@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import { currentContext } from '../context';
+import { currentContext } from '../runtime/context';
 import { assertSchemaName, type NewOutboxEvent, type OutboxEvent } from './types';
 
 /**

@@ -1,4 +1,4 @@
-import type { CreateLoggerOptions } from '../logger';
+import type { CreateLoggerOptions } from '../runtime/logger';
 
 /** pino's DestinationStream, as @agentidp/shared's createLogger accepts it. */
 export type LogDestination = NonNullable<CreateLoggerOptions['destination']>;

@@ -1,0 +1,3 @@
+export * from './tiers';
+export * from './quota';
+export * from './tier-cache';
