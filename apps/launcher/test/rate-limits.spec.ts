@@ -65,7 +65,7 @@ describe('rate limits through the gateway', () => {
       env: {
         RATE_LIMIT_MAX_REQUESTS: '100',
         RATE_LIMIT_WINDOW_MS: '60000',
-        AUTH_FAILURE_LIMIT_PER_IP: '20',
+        AUTH_FAILURE_LIMIT: '20',
         AUTH_FAILURE_WINDOW_MS: String(AUTH_FAILURE_WINDOW_MS),
       },
     }));

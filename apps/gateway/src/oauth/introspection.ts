@@ -2,7 +2,8 @@ import type { RequestHandler } from 'express';
 import type { IntrospectTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { fromGrpcError } from '@agentidp/shared/errors';
 import { callUnary } from '@agentidp/shared/grpc';
-import { clientCredentials, clientIp, formParams, noStore, parseForm, requireForm } from './form';
+import { clientIp } from '../middleware/client-ip';
+import { clientCredentials, formParams, noStore, parseForm, requireForm } from './form';
 import { OAuthError } from './oauth-errors';
 import { outcomeOf, type OAuthEndpointDeps } from './token';
 
@@ -23,6 +24,7 @@ export function introspectionEndpoint(deps: OAuthEndpointDeps): RequestHandler[]
       const client = clientCredentials(req, form);
       const token = requiredToken(form.token);
       const admission = await guard.admit(req, res, client);
+      if (client.malformed) await guard.refuseMalformed(res, admission, client, 'introspect');
       let response: IntrospectTokenResponse;
       try {
         response = await callUnary(auth.introspectToken.bind(auth), {

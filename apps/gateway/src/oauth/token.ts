@@ -3,8 +3,9 @@ import type { AuthServiceClient, IssueTokenResponse } from '@agentidp/proto/grpc
 import { callUnary } from '@agentidp/shared/grpc';
 import type { Logger } from '@agentidp/shared/runtime';
 import { secondsUntilReset } from '@agentidp/shared/tiers';
+import { clientIp } from '../middleware/client-ip';
 import type { TokenMetrics } from '../metrics';
-import { clientCredentials, clientIp, formParams, noStore, parseForm, requireForm } from './form';
+import { clientCredentials, formParams, noStore, parseForm, requireForm } from './form';
 import { OAuthError } from './oauth-errors';
 import type { OAuthGuard, OAuthOutcome } from './oauth-guard';
 
@@ -35,6 +36,7 @@ export function tokenEndpoint(deps: OAuthEndpointDeps): RequestHandler[] {
       const form = formParams(req);
       const client = clientCredentials(req, form);
       const admission = await guard.admit(req, res, client);
+      if (client.malformed) await guard.refuseMalformed(res, admission, client, 'token');
       let response: IssueTokenResponse;
       try {
         response = await callUnary(auth.issueToken.bind(auth), {

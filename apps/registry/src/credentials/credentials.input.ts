@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseRequest } from '@agentidp/shared/errors';
 import { canonicalUuid, credentialFields } from '@agentidp/shared/identity';
+import { isTimeInRange, TIME_RANGE_MESSAGE } from '@agentidp/shared/schema';
 
 /** Request rules of the credential RPCs, keyed by the public API's field names. */
 
@@ -23,7 +24,8 @@ export function parseCreateCredential(input: CreateCredentialInput, now: Date): 
     scopes: credentialFields.scopes,
     expires_at: z
       .date({ message: 'must be a valid time' })
-      .refine((date) => !Number.isNaN(date.getTime()), { message: 'must be a valid time' })
+      .refine((date) => !Number.isNaN(date.getTime()), { message: 'must be a valid time', abort: true })
+      .refine(isTimeInRange, { message: TIME_RANGE_MESSAGE, abort: true })
       .refine((date) => date.getTime() > now.getTime(), { message: 'must be in the future' })
       .optional(),
   });
