@@ -5,12 +5,8 @@ import type { Registry } from '@agentidp/shared/metrics';
 import type { Logger } from '@agentidp/shared/runtime';
 import type { KeyValueStore } from '@agentidp/shared/store';
 import { billingTierFetcher, TierCache } from '@agentidp/shared/tiers';
-import { ANALYTICS_ROUTES } from './api/analytics.routes';
-import { AUDIT_ROUTES } from './api/audit.routes';
 import { billingWebhook } from './api/billing-webhook';
-import { BILLING_ROUTES } from './api/billing.routes';
-import { COMPLIANCE_ROUTES, complianceControlsRoute } from './api/compliance.routes';
-import { IDENTITY_ROUTES } from './api/identity.routes';
+import { complianceControlsRoute } from './api/compliance.routes';
 import { mountRoutes } from './api/route-table';
 import { signup } from './api/signup';
 import { authenticate } from './auth/authenticate';
@@ -31,6 +27,7 @@ import { introspectionEndpoint } from './oauth/introspection';
 import { OAuthGuard } from './oauth/oauth-guard';
 import { revocationEndpoint } from './oauth/revocation';
 import { oauthErrors, tokenEndpoint } from './oauth/token';
+import { API_ROUTES } from './gateway-routes';
 import { operationsRoutes } from './routes/operations';
 
 /**
@@ -148,16 +145,7 @@ export function createApp(deps: GatewayDeps): Express {
   });
   api.use(closeRouteTable(complianceControlsRoute({ audit: apiClients.audit }))); // public, cacheable
   // Authenticated route tables; each row names its scope.
-  api.use(
-    mountRoutes(
-      [...IDENTITY_ROUTES, ...AUDIT_ROUTES, ...ANALYTICS_ROUTES, ...COMPLIANCE_ROUTES, ...BILLING_ROUTES],
-      {
-        clients: apiClients,
-        store: deps.store,
-        authenticate: bearer,
-      },
-    ),
-  );
+  api.use(mountRoutes(API_ROUTES, { clients: apiClients, store: deps.store, authenticate: bearer }));
   app.use('/api/v1', closeRouteTable(api));
 
   app.use(notFound());

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ConfigError } from '@agentidp/shared/config';
 import { DomainError } from '@agentidp/shared/errors';
@@ -78,15 +78,25 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const metrics = createMetricsRegistry({ service: 'gateway' });
   const app = createApp({ config, logger, store, metrics, clients });
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  // Slow or idle connections are closed: headers (slowloris), whole request, idle keep-alive.
-  server.headersTimeout = config.http.headersTimeoutMs;
-  server.requestTimeout = config.http.requestTimeoutMs;
-  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  // Slow or idle connections are closed: headers (slowloris), whole request, idle keep-alive. The
+  // timeouts are checked every second, not every 30 s (Node's default), so they hold as configured.
+  const server: Server = createServer(
+    {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      keepAliveTimeout: config.http.keepAliveTimeoutMs,
+      connectionsCheckingInterval: 1_000,
+    },
+    app,
+  );
   server.on('clientError', answerClientError);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, config.http.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const port = (server.address() as AddressInfo).port;
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
   logger.info({ port, store: store.kind }, 'gateway listening');
