@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ACTION_NAME_PATTERN, MAX_ACTION_NAME_LENGTH, uuid } from '@agentidp/shared/identity';
-import { dateTime } from '@agentidp/shared/schema';
+import { dateTime, safeString } from '@agentidp/shared/schema';
 import { pageQuery } from './schemas';
 
 /**
@@ -16,8 +16,7 @@ function ordered(range: { from?: string; to?: string }): boolean {
 export const listAuditQuery = z
   .strictObject({
     ...pageQuery,
-    action: z
-      .string()
+    action: safeString()
       .max(MAX_ACTION_NAME_LENGTH, { message: 'must be an action name like token.issued' })
       .regex(ACTION_NAME_PATTERN, { message: 'must be an action name like token.issued' })
       .optional(),
@@ -45,8 +44,7 @@ const days = z.coerce
 export const analyticsDaysQuery = z.strictObject({ days });
 
 export const agentSummaryQuery = z.strictObject({
-  month: z
-    .string()
+  month: safeString()
     .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be a month as YYYY-MM' })
     .optional(),
 });

@@ -25,8 +25,7 @@ const METADATA_TEXT_MAX = 1024 * 1024;
 const METADATA_TEXT_BOUNDS = { maxDepth: JSON_MAX_DEPTH, maxElements: 16 * 1024 };
 
 /** `metadata_json`: a JSON object of at most 16 KiB; '' means {}. */
-const metadataJson = z
-  .string()
+const metadataJson = safeString()
   .max(METADATA_TEXT_MAX, { message: 'must be at most 16384 bytes as JSON' })
   .transform((text, ctx): unknown => {
     if (text === '') return {};

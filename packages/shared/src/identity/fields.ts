@@ -26,9 +26,9 @@ export const MAX_GRACE_PERIOD_SECONDS = 86_400;
 
 export const agentFields = {
   email: z.email({ message: 'must be an email address' }).max(254),
-  agentType: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,63}$/, { message: 'must be 1-64 lower-case letters, digits or dashes' }),
+  agentType: safeString().regex(/^[a-z][a-z0-9-]{0,63}$/, {
+    message: 'must be 1-64 lower-case letters, digits or dashes',
+  }),
   version: safeString().max(64).regex(SEMVER, { message: 'must be a semantic version, e.g. 1.2.3' }),
   capabilities: z
     .array(
