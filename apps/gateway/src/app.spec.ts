@@ -152,6 +152,8 @@ describe('gateway app', () => {
       const deep = await post(`{"metadata":${'['.repeat(40)}${']'.repeat(40)}}`);
       expect([deep.status, problem(deep).code]).toEqual([400, 'validation_error']);
       expect(problem(deep).detail).toBe('Request body is nested deeper than 32 levels');
+      const wide = await post(`{"metadata":{"a":[${Array(10_001).fill(1).join(',')}]}}`);
+      expect([wide.status, problem(wide).detail]).toEqual([400, 'Request body holds more than 10000 values']);
     });
 
     it('a known path with another method → 405 with Allow, in problem+json', async () => {

@@ -45,6 +45,8 @@ export interface RouteSpec {
  * capabilities and 16 KiB of metadata fits several times over.
  */
 export const DEFAULT_BODY_BYTES = 64 * 1024;
+/** Values any authenticated body may hold: 16 KiB of metadata is at most ~8,000 of them. */
+export const MAX_BODY_VALUES = 10_000;
 
 /**
  * Mounts route tables behind `authenticate`: scope check → body (parsed only now, within the
@@ -60,7 +62,10 @@ export function mountRoutes(
   for (const route of routes) {
     const steps: RequestHandler[] = [deps.authenticate];
     if (route.scope) steps.push(requireScope(route.scope));
-    if (route.method !== 'get') steps.push(jsonBody({ maxBytes: route.maxBodyBytes ?? DEFAULT_BODY_BYTES }));
+    if (route.method !== 'get')
+      steps.push(
+        jsonBody({ maxBytes: route.maxBodyBytes ?? DEFAULT_BODY_BYTES, maxElements: MAX_BODY_VALUES }),
+      );
     steps.push((req, res, next) => {
       route
         .handle({

@@ -78,7 +78,8 @@ export function requiredToken(token: string | undefined): string {
 /** auth failed or could not be reached: 503 `temporarily_unavailable` (fail closed). */
 export function unavailable(error: unknown, logger: OAuthEndpointDeps['logger'], what: string): OAuthError {
   const domain = fromGrpcError(error);
-  if (domain.httpStatus >= 500) logger.warn({ err: error }, `${what} failed at auth`);
+  // An outage answers every request so: one short line each, not a stack trace each.
+  if (domain.httpStatus >= 500) logger.warn({ cause: domain.message }, `${what} failed at auth`);
   else logger.error({ err: error }, `${what}: unexpected answer from auth`);
   return new OAuthError('temporarily_unavailable', `The ${what} service is unavailable; retry later`);
 }

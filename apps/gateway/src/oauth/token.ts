@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { AuthServiceClient, IssueTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
+import { fromGrpcError } from '@agentidp/shared/errors';
 import { callUnary } from '@agentidp/shared/grpc';
 import type { Logger } from '@agentidp/shared/runtime';
 import { secondsUntilReset } from '@agentidp/shared/tiers';
@@ -49,7 +50,8 @@ export function tokenEndpoint(deps: OAuthEndpointDeps): RequestHandler[] {
         });
       } catch (error) {
         await guard.settle(res, admission, 'not_authenticated', 'token');
-        logger.warn({ err: error }, 'token request could not reach auth');
+        // An outage answers every request so: one short line each, not a stack trace each.
+        logger.warn({ cause: fromGrpcError(error).message }, 'token request could not reach auth');
         throw new OAuthError('temporarily_unavailable', 'The token service is unavailable; retry later');
       }
       await guard.settle(res, admission, outcomeOf(response.error), 'token');
