@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { IssueTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { basicAuthorization, metricValue, postForm, testGateway, type TestGateway } from '../testing';
 
 const GOOD = {
@@ -129,12 +130,17 @@ describe('OAuth form parsing and client authentication', () => {
     expect(gateway.auth.issueToken.calls).toHaveLength(0);
   });
 
-  it('without any client authentication the gateway answers invalid_client itself', async () => {
+  it('without any client authentication auth gets empty credentials and decides (invalid_client)', async () => {
     const gateway = await testGateway();
+    gateway.auth.issueToken.answer = () =>
+      IssueTokenResponse.fromPartial({
+        error: 'invalid_client',
+        errorDescription: 'Client authentication failed',
+      });
     const res = await postToken(gateway, { grant_type: 'client_credentials' });
     expectOAuthError(res, 401, 'invalid_client', 'Client authentication failed');
     expect(res.headers['www-authenticate']).toBeUndefined();
-    expect(gateway.auth.issueToken.calls).toHaveLength(0);
+    expect(gateway.auth.issueToken.calls[0]?.request).toMatchObject({ clientId: '', clientSecret: '' });
   });
 
   it('a client_id with a NUL byte is a failed authentication the gateway answers itself, never a 5xx', async () => {

@@ -9,8 +9,8 @@ export interface PresentedClient {
   /** Sent with HTTP Basic: a failure answers `WWW-Authenticate: Basic` (RFC 6749 §5.2). */
   basic: boolean;
   /**
-   * Why these cannot be anybody's credentials (undecodable Basic, no client_id, a value too long
-   * or holding U+0000 or an unpaired surrogate), when they cannot: a failed client authentication
+   * Why these cannot be anybody's credentials (undecodable Basic, a value too long or holding
+   * U+0000 or an unpaired surrogate), when they cannot: a failed client authentication
    * the gateway answers itself, counted like any other, without asking auth.
    */
   malformed?: string;

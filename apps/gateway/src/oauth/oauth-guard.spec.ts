@@ -198,18 +198,22 @@ describe('OAuthGuard: the budgets around every call to auth', () => {
     expect((await from('192.0.2.1', 'right')).status).toBe(429);
   });
 
-  it('an empty, absurd (over MAX_CLIENT_ID_LENGTH) or NUL-bearing client_id is a failed authentication answered without auth, counted, with no request budget', async () => {
+  it('an absurd (over MAX_CLIENT_ID_LENGTH) or NUL-bearing client_id is a failed authentication answered without auth, counted, with no request budget', async () => {
     const gateway = await gatewayWith({ rateLimit: { maxRequests: 1, authFailures: 3 } });
-    for (const clientId of ['', 'c'.repeat(MAX_CLIENT_ID_LENGTH + 1), 'agidp_\u0000x']) {
+    for (const clientId of ['c'.repeat(MAX_CLIENT_ID_LENGTH + 1), 'agidp_\u0000x']) {
       const res = await post(gateway, '/oauth2/token', form(clientId));
       expect(res.status).toBe(401);
       expect(res.body.error).toBe('invalid_client');
       expect(res.headers['x-ratelimit-limit']).toBeUndefined();
     }
     expect(gateway.auth.issueToken.calls).toHaveLength(0);
-    expect(await failuresTotal(gateway, 'token')).toBe(3);
-    // They share one budget at the address: the fourth is refused before anything else.
-    expect((await post(gateway, '/oauth2/token', form(''))).status).toBe(429);
+    expect(await failuresTotal(gateway, 'token')).toBe(2);
+    // No client_id at all is auth's to judge (grant type first), and shares their budget.
+    expect((await post(gateway, '/oauth2/token', form('', 'wrong'))).status).toBe(401);
+    expect(gateway.auth.issueToken.calls).toHaveLength(1);
+    expect((await post(gateway, '/oauth2/token', form('c'.repeat(MAX_CLIENT_ID_LENGTH + 1)))).status).toBe(
+      429,
+    );
     // A real client at the same address is untouched.
     expect((await post(gateway, '/oauth2/token', form('agidp_c1'))).status).toBe(200);
     const longest = 'c'.repeat(MAX_CLIENT_ID_LENGTH);

@@ -27,7 +27,7 @@ export interface Admission {
   decision?: LimitDecision;
 }
 
-/** The failure budget of malformed credentials (they name no client) at one address. */
+/** The failure budget of missing and malformed credentials (they name no client) at one address. */
 const MALFORMED_CLIENT = '-';
 
 /**
@@ -54,7 +54,8 @@ export class OAuthGuard {
 
   async admit(req: Request, res: Response, client: PresentedClient): Promise<Admission> {
     const ip = clientIp(req);
-    const failureKey = `${client.malformed ? MALFORMED_CLIENT : client.clientId}|${ip}`;
+    const named = !client.malformed && client.clientId !== '';
+    const failureKey = `${named ? client.clientId : MALFORMED_CLIENT}|${ip}`;
     const failures = await this.limits.authFailures.peek(failureKey);
     if (!failures.allowed) {
       this.metrics.rateLimitHits.inc({ limiter: 'auth_failure' });
@@ -64,8 +65,8 @@ export class OAuthGuard {
         'Too many failed authentications of this client from this address; retry later',
       );
     }
-    // Malformed credentials name no client of ours: they get no request budget key.
-    if (client.malformed) return { ip, failureKey };
+    // Malformed or missing credentials name no client of ours: they get no request budget key.
+    if (!named) return { ip, failureKey };
     const decision = await this.limits.client.consume(client.clientId);
     if (!decision.allowed) {
       this.metrics.rateLimitHits.inc({ limiter: 'client' });

@@ -24,12 +24,12 @@ export const MAX_CLIENT_ID_LENGTH = 128;
 export const MAX_CLIENT_SECRET_LENGTH = 512;
 
 /**
- * Why a presented client id and secret cannot be anybody's credentials (empty id, too long, U+0000
- * or an unpaired surrogate), or undefined when they could be. The gateway and auth refuse such
- * credentials as a failed client authentication without a lookup, which they could only fail.
+ * Why presented client credentials cannot be anybody's (too long, U+0000 or an unpaired
+ * surrogate), or undefined when they could be. The gateway and auth refuse such credentials as a
+ * failed client authentication without a lookup, which they could only fail. No client id at all
+ * is left to auth, which first tells an unsupported grant type apart.
  */
 export function malformedClientCredentials(clientId: string, clientSecret: string): string | undefined {
-  if (clientId === '') return 'no client_id';
   if (clientId.length > MAX_CLIENT_ID_LENGTH || clientSecret.length > MAX_CLIENT_SECRET_LENGTH)
     return 'credentials too long';
   if (!isSafeText(clientId) || !isSafeText(clientSecret))
