@@ -2,6 +2,7 @@ import { parseRequest } from '@agentidp/shared/errors';
 import { callUnary } from '@agentidp/shared/grpc';
 import * as present from './audit.presenters';
 import { agentSummaryQuery, analyticsDaysQuery } from './audit.schemas';
+import * as r from './responses';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
 
 /**
@@ -10,9 +11,42 @@ import type { HandlerContext, Reply, RouteSpec } from './route-table';
  * route answers 404. Reading organization-wide activity needs `audit:read`.
  */
 export const ANALYTICS_ROUTES: readonly RouteSpec[] = [
-  { method: 'get', path: '/analytics/tokens', scope: 'audit:read', handle: tokenTrend },
-  { method: 'get', path: '/analytics/agents/activity', scope: 'audit:read', handle: agentActivity },
-  { method: 'get', path: '/analytics/agents', scope: 'audit:read', handle: agentSummary },
+  {
+    method: 'get',
+    path: '/analytics/tokens',
+    scope: 'audit:read',
+    handle: tokenTrend,
+    doc: {
+      summary: 'Tokens issued per UTC day, zero-filled',
+      query: analyticsDaysQuery,
+      status: 200,
+      response: r.tokenTrendResponse,
+    },
+  },
+  {
+    method: 'get',
+    path: '/analytics/agents/activity',
+    scope: 'audit:read',
+    handle: agentActivity,
+    doc: {
+      summary: 'Agent actions by UTC weekday and hour',
+      query: analyticsDaysQuery,
+      status: 200,
+      response: r.agentActivityResponse,
+    },
+  },
+  {
+    method: 'get',
+    path: '/analytics/agents',
+    scope: 'audit:read',
+    handle: agentSummary,
+    doc: {
+      summary: 'Per agent this month: tokens, API calls, last activity',
+      query: agentSummaryQuery,
+      status: 200,
+      response: r.agentSummaryResponse,
+    },
+  },
 ];
 
 async function tokenTrend({ req, clients: { audit } }: HandlerContext): Promise<Reply> {

@@ -5,6 +5,7 @@ import { callUnary } from '@agentidp/shared/grpc';
 import { agentCard, time } from './presenters';
 import * as present from './audit.presenters';
 import { agentCardsQuery, noQuery } from './audit.schemas';
+import * as r from './responses';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
 
 /**
@@ -17,8 +18,31 @@ import type { HandlerContext, Reply, RouteSpec } from './route-table';
  * organization-wide activity (which is what `audit:read` guards).
  */
 export const COMPLIANCE_ROUTES: readonly RouteSpec[] = [
-  { method: 'get', path: '/compliance/report', scope: 'audit:read', handle: complianceReport },
-  { method: 'get', path: '/compliance/agent-cards', scope: 'agents:read', handle: agentCards },
+  {
+    method: 'get',
+    path: '/compliance/report',
+    scope: 'audit:read',
+    handle: complianceReport,
+    doc: {
+      summary: "The organization's controls with status and evidence",
+      description: 'Cached for five minutes per organization (`X-Cache: HIT|MISS`).',
+      query: noQuery,
+      status: 200,
+      response: r.complianceReportResponse,
+    },
+  },
+  {
+    method: 'get',
+    path: '/compliance/agent-cards',
+    scope: 'agents:read',
+    handle: agentCards,
+    doc: {
+      summary: "AGNTCY cards of the organization's active agents",
+      query: agentCardsQuery,
+      status: 200,
+      response: r.agentCardPage,
+    },
+  },
 ];
 
 async function complianceReport({ req, clients: { audit } }: HandlerContext): Promise<Reply> {
