@@ -21,6 +21,8 @@ import type {
   GetOrganizationResponse,
   ListAgentsRequest,
   ListAgentsResponse,
+  ListCredentialsRequest,
+  ListCredentialsResponse,
   RegistryServiceClient,
 } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import {
@@ -55,6 +57,7 @@ export interface FakeAuth {
 export interface FakeRegistry {
   getOrganization: FakeUnary<GetOrganizationRequest, GetOrganizationResponse>;
   listAgents: FakeUnary<ListAgentsRequest, ListAgentsResponse>;
+  listCredentials: FakeUnary<ListCredentialsRequest, ListCredentialsResponse>;
 }
 
 export interface FakeBilling {
@@ -140,6 +143,7 @@ export async function testGateway(options: TestGatewayOptions = {}): Promise<Tes
   const registry: FakeRegistry = {
     getOrganization: fakeUnary(() => ({ organization: TEST_ORGANIZATION })),
     listAgents: fakeUnary(() => ({ agents: [], nextCursor: '' })),
+    listCredentials: fakeUnary(() => ({ credentials: [], nextCursor: '' })),
   };
   const billing: FakeBilling = {
     getOrgTier: fakeUnary(() => ({
