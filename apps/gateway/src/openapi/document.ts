@@ -220,7 +220,6 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
         'endpoints answer RFC 6749 errors. Every response carries `X-Request-Id`; authenticated ones carry ' +
         '`X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`. Lists are `{ data, next_cursor }` ' +
         'with `limit` (1–100, default 20) and `cursor`.',
-      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: '/', description: 'This gateway (same origin)' }],
     tags: TAGS,
