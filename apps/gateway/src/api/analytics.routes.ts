@@ -18,9 +18,11 @@ export const ANALYTICS_ROUTES: readonly RouteSpec[] = [
     handle: tokenTrend,
     doc: {
       summary: 'Tokens issued per UTC day, zero-filled',
+      description: 'With ANALYTICS_ENABLED=false: 404 `not_found`.',
       query: analyticsDaysQuery,
       status: 200,
       response: r.tokenTrendResponse,
+      errors: ['not_found'],
     },
   },
   {
@@ -30,9 +32,11 @@ export const ANALYTICS_ROUTES: readonly RouteSpec[] = [
     handle: agentActivity,
     doc: {
       summary: 'Agent actions by UTC weekday and hour',
+      description: 'With ANALYTICS_ENABLED=false: 404 `not_found`.',
       query: analyticsDaysQuery,
       status: 200,
       response: r.agentActivityResponse,
+      errors: ['not_found'],
     },
   },
   {
@@ -42,9 +46,11 @@ export const ANALYTICS_ROUTES: readonly RouteSpec[] = [
     handle: agentSummary,
     doc: {
       summary: 'Per agent this month: tokens, API calls, last activity',
+      description: 'With ANALYTICS_ENABLED=false: 404 `not_found`.',
       query: agentSummaryQuery,
       status: 200,
       response: r.agentSummaryResponse,
+      errors: ['not_found'],
     },
   },
 ];

@@ -25,10 +25,12 @@ export const COMPLIANCE_ROUTES: readonly RouteSpec[] = [
     handle: complianceReport,
     doc: {
       summary: "The organization's controls with status and evidence",
-      description: 'Cached for five minutes per organization (`X-Cache: HIT|MISS`).',
+      description:
+        'Cached for five minutes per organization (`X-Cache: HIT|MISS`). With COMPLIANCE_ENABLED=false: 404 `not_found`.',
       query: noQuery,
       status: 200,
       response: r.complianceReportResponse,
+      errors: ['not_found'],
     },
   },
   {
@@ -38,9 +40,11 @@ export const COMPLIANCE_ROUTES: readonly RouteSpec[] = [
     handle: agentCards,
     doc: {
       summary: "AGNTCY cards of the organization's active agents",
+      description: 'With COMPLIANCE_ENABLED=false: 404 `not_found`.',
       query: agentCardsQuery,
       status: 200,
       response: r.agentCardPage,
+      errors: ['not_found'],
     },
   },
 ];
