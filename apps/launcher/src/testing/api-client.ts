@@ -1,4 +1,4 @@
-import { ResponseValidator } from '@agentidp/gateway';
+import { ResponseValidator } from '@agentidp/gateway/openapi';
 
 /** One validator per process: compiling the document's schemas is done once. */
 let validator: ResponseValidator | undefined;
