@@ -125,35 +125,37 @@ const tokenOperation = (path: string, operationId: string, summary: string): Ope
   errors: { kind: 'oauth', statuses: [400, 401, 429, 503] },
 });
 
-/** The routes mounted outside the route tables, described by hand next to the schemas they use. */
-export const OTHER_OPERATIONS: readonly Operation[] = [
-  {
-    method: 'post',
-    path: `${API_PREFIX}/organizations`,
-    operationId: 'signUp',
-    tag: 'Organizations',
-    summary: 'Sign up: an organization, its admin agent and the admin credential',
-    description:
-      'Public when `SIGNUP_MODE=open`; when closed it needs `Authorization: Bearer <PLATFORM_ADMIN_TOKEN>`. ' +
-      'Limited per client IP. The admin secret is shown only in this response.',
-    auth: { kind: 'public' },
-    body: { schema: signupBody, type: 'json', example: { name: 'Acme', slug: 'acme' } },
-    status: 201,
-    response: r.signupResponse,
-    errors: {
-      kind: 'problem',
-      codes: [
-        'validation_error',
-        'invalid_token',
-        'forbidden',
-        'conflict',
-        'payload_too_large',
-        'unsupported_media_type',
-        'rate_limit_exceeded',
-        'service_unavailable',
-      ],
-    },
+/** Signup: public, mounted before the route tables (it creates the organization tokens come from). */
+const SIGNUP: Operation = {
+  method: 'post',
+  path: `${API_PREFIX}/organizations`,
+  operationId: 'signUp',
+  tag: 'Organizations',
+  summary: 'Sign up: an organization, its admin agent and the admin credential',
+  description:
+    'Public when `SIGNUP_MODE=open`; when closed it needs `Authorization: Bearer <PLATFORM_ADMIN_TOKEN>`. ' +
+    'Limited per client IP. The admin secret is shown only in this response.',
+  auth: { kind: 'public' },
+  body: { schema: signupBody, type: 'json', example: { name: 'Acme', slug: 'acme' } },
+  status: 201,
+  response: r.signupResponse,
+  errors: {
+    kind: 'problem',
+    codes: [
+      'validation_error',
+      'invalid_token',
+      'forbidden',
+      'conflict',
+      'payload_too_large',
+      'unsupported_media_type',
+      'rate_limit_exceeded',
+      'service_unavailable',
+    ],
   },
+};
+
+/** The other routes mounted outside the route tables, described next to the schemas they use. */
+export const OTHER_OPERATIONS: readonly Operation[] = [
   tokenOperation('/oauth2/token', 'issueToken', 'Issue an access token'),
   tokenOperation(`${API_PREFIX}/token`, 'issueTokenAlias', 'Issue an access token (alias of /oauth2/token)'),
   {
@@ -334,5 +336,5 @@ function readiness() {
 
 /** Every operation of the gateway, in document order. */
 export function allOperations(): Operation[] {
-  return [...OTHER_OPERATIONS.slice(0, 1), ...API_ROUTES.map(fromRoute), ...OTHER_OPERATIONS.slice(1)];
+  return [SIGNUP, ...API_ROUTES.map(fromRoute), ...OTHER_OPERATIONS];
 }
