@@ -5,6 +5,7 @@ import type { Registry } from '@agentidp/shared/metrics';
 import type { Logger } from '@agentidp/shared/runtime';
 import type { KeyValueStore } from '@agentidp/shared/store';
 import { billingTierFetcher, TierCache } from '@agentidp/shared/tiers';
+import { API_PREFIX, API_ROUTES } from './api/api-routes';
 import { billingWebhook } from './api/billing-webhook';
 import { complianceControlsRoute } from './api/compliance.routes';
 import { mountRoutes } from './api/route-table';
@@ -21,13 +22,13 @@ import { closeRouteTable } from './middleware/method-not-allowed';
 import { createHttpMetrics, httpMetrics } from './middleware/metrics';
 import { requestContext } from './middleware/request-context';
 import { requireJson } from './middleware/require-json';
+import { apiDescriptionRoutes } from './openapi/routes';
 import { CallQuota } from './quota/call-quota';
 import { discoveryRoutes } from './oauth/discovery';
 import { introspectionEndpoint } from './oauth/introspection';
 import { OAuthGuard } from './oauth/oauth-guard';
 import { revocationEndpoint } from './oauth/revocation';
 import { oauthErrors, tokenEndpoint } from './oauth/token';
-import { API_ROUTES } from './gateway-routes';
 import { operationsRoutes } from './routes/operations';
 
 /**
@@ -51,10 +52,11 @@ export interface GatewayDeps {
 
 /**
  * The gateway's Express app, separate from `listen` so tests drive it with supertest.
- * Pipeline: request id → security headers → CORS → metrics → operations routes → OAuth endpoints
- * (token, introspection, revocation; rate limited) and discovery → JSON API (content type, bearer
- * auth + revocation + per-client rate limit + daily call quota, scope, then the body within the
- * route's bounds, handler) → 405 for a known path with another method → 404 → problem+json errors.
+ * Pipeline: request id → security headers → CORS → metrics → API description (/openapi.json,
+ * /docs) → operations routes → OAuth endpoints (token, introspection, revocation; rate limited)
+ * and discovery → JSON API (content type, bearer auth + revocation + per-client rate limit + daily
+ * call quota, scope, then the body within the route's bounds, handler) → 405 for a known path
+ * with another method → 404 → problem+json errors.
  */
 export function createApp(deps: GatewayDeps): Express {
   const app = express();
@@ -78,6 +80,7 @@ export function createApp(deps: GatewayDeps): Express {
   );
   app.use(httpMetrics(createHttpMetrics(deps.metrics)));
 
+  app.use(closeRouteTable(apiDescriptionRoutes()));
   app.use(
     closeRouteTable(
       operationsRoutes({
@@ -146,7 +149,7 @@ export function createApp(deps: GatewayDeps): Express {
   api.use(closeRouteTable(complianceControlsRoute({ audit: apiClients.audit }))); // public, cacheable
   // Authenticated route tables; each row names its scope.
   api.use(mountRoutes(API_ROUTES, { clients: apiClients, store: deps.store, authenticate: bearer }));
-  app.use('/api/v1', closeRouteTable(api));
+  app.use(API_PREFIX, closeRouteTable(api));
 
   app.use(notFound());
   app.use(errorHandler(deps.logger));

@@ -66,6 +66,9 @@ export const listAgentsQuery = z.strictObject({
     .optional(),
 });
 
+/** An agent's credentials: a list like every other. */
+export const listCredentialsQuery = z.strictObject({ ...pageQuery });
+
 export const createCredentialBody = z.strictObject({
   scopes: credentialFields.scopes.optional(),
   expires_at: dateTime().optional(),

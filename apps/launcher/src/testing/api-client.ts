@@ -1,3 +1,8 @@
+import { ResponseValidator } from '@agentidp/gateway/openapi';
+
+/** One validator per process: compiling the document's schemas is done once. */
+let validator: ResponseValidator | undefined;
+
 /** A small HTTP client for the public API, as an outside client would use it (fetch only). */
 export interface Reply {
   status: number;
@@ -15,6 +20,10 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * Every answer is checked against the gateway's OpenAPI document (status, media type, body schema):
+ * a mismatch throws, so the test that received it fails.
+ */
 export class ApiClient {
   constructor(readonly base: string) {}
 
@@ -27,6 +36,14 @@ export class ApiClient {
     if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     const res = await fetch(`${this.base}${path}`, { method, headers, body });
     const text = await res.text();
+    validator ??= new ResponseValidator();
+    validator.assert({
+      method,
+      url: path,
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? undefined,
+      body: text,
+    });
     let parsed: Record<string, unknown> = {};
     try {
       parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};

@@ -110,26 +110,18 @@ export function checkJsonValue(
  * recursive rules after it (the byte size) only ever see a bounded, storable value.
  */
 export function jsonObject(maxBytes: number): z.ZodType<Record<string, unknown>> {
-  return z
-    .unknown()
-    .superRefine((value, ctx) => {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-        return;
-      }
-      const problem = checkJsonValue(value, '');
-      if (problem) {
-        const path = problem.path === '' ? [] : splitPath(problem.path);
-        ctx.addIssue({ code: 'custom', message: problem.message, path });
-      }
-    })
-    .pipe(
-      z
-        .record(z.string(), z.unknown())
-        .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= maxBytes, {
-          message: `must be at most ${maxBytes} bytes as JSON`,
-        }),
-    );
+  // A record of unknown values reads only the top-level keys; the walk below bounds the rest
+  // before JSON.stringify (recursive) measures it.
+  return z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }).superRefine((value, ctx) => {
+    const problem = checkJsonValue(value, '');
+    if (problem) {
+      const path = problem.path === '' ? [] : splitPath(problem.path);
+      ctx.addIssue({ code: 'custom', message: problem.message, path });
+      return;
+    }
+    if (Buffer.byteLength(JSON.stringify(value)) > maxBytes)
+      ctx.addIssue({ code: 'custom', message: `must be at most ${maxBytes} bytes as JSON` });
+  });
 }
 
 /** `a.b[2]` → ['a', 'b', 2]: the inverse of fieldPath for paths it built from plain keys. */
