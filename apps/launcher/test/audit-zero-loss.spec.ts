@@ -61,7 +61,7 @@ describeWithRedis(
       Object.assign(setup.env, {
         LOG_LEVEL: 'error',
         RATE_LIMIT_MAX_REQUESTS: '1000000',
-        AUTH_FAILURE_LIMIT_PER_IP: '1000000',
+        AUTH_FAILURE_LIMIT: '1000000',
       });
       db = createPool({ connectionString: setup.database.url, applicationName: 'zero-loss-test' });
     });

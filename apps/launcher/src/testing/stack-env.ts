@@ -35,7 +35,7 @@ export async function stackEnv(): Promise<StackEnv> {
     SIGNUP_RATE_LIMIT_PER_HOUR: '100000',
     // Likewise for the per-client and per-IP budgets: tests that exercise them set their own.
     RATE_LIMIT_MAX_REQUESTS: '100000',
-    AUTH_FAILURE_LIMIT_PER_IP: '100000',
+    AUTH_FAILURE_LIMIT: '100000',
   };
   if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
   return { env, database, gatewayPort };
