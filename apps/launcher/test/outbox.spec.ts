@@ -115,6 +115,7 @@ describe('outbox relay to audit (real gRPC)', () => {
     const child = spawnNode(path.join(__dirname, 'fixtures', 'relay-child.js'), {}, [
       setup.database.url,
       `127.0.0.1:${setup.env.AUDIT_GRPC_PORT}`,
+      setup.env.DATA_DIR ?? '',
     ]);
     children.push(child);
     await waitFor(() => child.stdout().includes('SENT 20'), { timeoutMs: 15_000, message: child.stderr() });

@@ -5,3 +5,4 @@ export { freePort, isPortClosed } from './net';
 export { captureLogs, type CapturedLogs, type LogDestination } from './logs';
 export { waitFor, type WaitForOptions } from './wait';
 export { hasRedisServer, startPrivateRedis, type PrivateRedis } from './redis-server';
+export { testChannel, testServerCredentials } from './grpc';
