@@ -12,6 +12,7 @@ import { DomainError } from '@agentidp/shared/errors';
 import { peerComponent, refusePeer } from '@agentidp/shared/grpc';
 import { CONTEXT_METADATA, type Logger } from '@agentidp/shared/runtime';
 import type { PeerCertificate } from 'node:tls';
+import { HealthController } from './health.controller';
 import type { ServiceConfig } from './service-config';
 import { LOGGER, SERVICE_CONFIG } from './tokens';
 
@@ -60,7 +61,12 @@ export class PeerAuthorizationInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const rpc = context.switchToRpc();
     const peer = callerOf(context.getArgByIndex(2));
-    const refusal = refusePeer(this.service, peer, carriesTenant(rpc.getContext<unknown>()));
+    // The health protocol tells nothing about any tenant: every certificate of the stack may ask
+    // (the gateway's /ready, and each container's own health check with its own certificate).
+    const refusal =
+      context.getClass() === HealthController && peer
+        ? undefined
+        : refusePeer(this.service, peer, carriesTenant(rpc.getContext<unknown>()));
     if (!refusal) return next.handle();
     // One line, no stack: someone inside the network called what it may not.
     this.logger.warn(
