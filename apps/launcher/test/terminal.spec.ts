@@ -19,7 +19,9 @@ const hasScript = spawnSync('script', ['--version']).status === 0;
   afterAll(() => setup.database.drop());
 
   it('prints readable log lines, not JSON, and stops on Ctrl-C with exit code 0', async () => {
-    const child = spawn('script', ['-qfec', 'node apps/launcher/dist/main.js', '/dev/null'], {
+    // `exec`: script runs the command through $SHELL, and a shell such as dash dies of the
+    // Ctrl-C itself (exit 130) before the launcher has finished its clean shutdown.
+    const child = spawn('script', ['-qfec', 'exec node apps/launcher/dist/main.js', '/dev/null'], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...setup.env, LOG_LEVEL: 'info' },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Env } from '@agentidp/shared/config';
 import { createTestDatabase, freePort, type TestDatabase } from '@agentidp/shared/testing';
+import { assertDocumented } from './api-client';
 
 export interface StackEnv {
   env: Env;
@@ -45,7 +46,16 @@ export async function stackEnv(): Promise<StackEnv> {
   return { env, database, gatewayPort };
 }
 
+/** GET a JSON endpoint of the gateway; the answer is checked against the OpenAPI document. */
 export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  const text = await res.text();
+  assertDocumented({
+    method: 'GET',
+    url: new URL(url).pathname,
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? undefined,
+    body: text,
+  });
+  return { status: res.status, body: JSON.parse(text) as Record<string, unknown> };
 }
