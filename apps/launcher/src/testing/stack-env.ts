@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import type { Env } from '@agentidp/shared/config';
 import { createTestDatabase, freePort, type TestDatabase } from '@agentidp/shared/testing';
 import { assertDocumented } from './api-client';
@@ -17,6 +20,8 @@ export async function stackEnv(): Promise<StackEnv> {
   const gatewayPort = await freePort();
   const env: Env = {
     LOG_LEVEL: 'warn',
+    // Each stack its own: development certificates for internal gRPC are made under it.
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'agentidp-stack-')),
     DATABASE_URL: database.url,
     PORT: String(gatewayPort),
     HOST: '127.0.0.1',
