@@ -3,6 +3,7 @@ import express from 'express';
 import request from 'supertest';
 import { HealthCheckResponse_ServingStatus as ServingStatus } from '@agentidp/proto/grpc/grpc/health/v1/health';
 import type { ServiceName } from '@agentidp/shared/config';
+import { revocationReadyKey } from '@agentidp/shared/identity';
 import { createLogger } from '@agentidp/shared/runtime';
 import { MemoryStore } from '@agentidp/shared/store';
 import { captureLogs } from '@agentidp/shared/testing';
@@ -11,10 +12,7 @@ import { requestContext } from './middleware/request-context';
 import { testGateway, type HealthAnswers } from './testing';
 
 /** The gateway app with every service's health answering as given; nothing else is reached. */
-async function buildApp(
-  perService: Partial<Record<ServiceName, HealthAnswers>> = {},
-  store = new MemoryStore(),
-) {
+async function buildApp(perService: Partial<Record<ServiceName, HealthAnswers>> = {}, store?: MemoryStore) {
   const { app, logs } = await testGateway({ health: perService, store });
   return { app, logs };
 }
@@ -32,8 +30,27 @@ describe('gateway app', () => {
       const res = await request(app).get('/ready').expect(200);
       expect(res.body).toEqual({
         status: 'ready',
-        checks: { registry: 'up', auth: 'up', audit: 'up', billing: 'up', database: 'up', store: 'up' },
+        checks: {
+          registry: 'up',
+          auth: 'up',
+          audit: 'up',
+          billing: 'up',
+          database: 'up',
+          store: 'up',
+          revocations: 'up',
+        },
       });
+    });
+
+    it('GET /ready reports revocations down while a publisher has not re-warmed or the store can evict', async () => {
+      const store = new MemoryStore();
+      await store.set(revocationReadyKey('registry'), 'ready:1');
+      await store.set(revocationReadyKey('auth'), 'unsafe:1:allkeys-lru');
+      const { app } = await buildApp({}, store);
+      const res = await request(app).get('/ready').expect(503);
+      expect(res.body.checks).toMatchObject({ store: 'up', revocations: 'down' });
+      await store.set(revocationReadyKey('auth'), 'ready:2');
+      await request(app).get('/ready').expect(200);
     });
 
     it('GET /ready is 503 naming a service that does not answer', async () => {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ConfigError } from '@agentidp/shared/config';
 import { DomainError } from '@agentidp/shared/errors';
+import { loadGrpcTls } from '@agentidp/shared/grpc';
 import { createMetricsRegistry } from '@agentidp/shared/metrics';
 import { createLogger, requestIdFrom, withTimeout, type Logger } from '@agentidp/shared/runtime';
 import { RedisStore, type KeyValueStore } from '@agentidp/shared/store';
@@ -63,6 +64,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     level: config.logLevel,
     destination: options.logDestination,
   });
+  // Its internal gRPC certificate first: the services accept no call without it.
+  const tls = await loadGrpcTls('gateway', config.grpcTls);
   let store = options.store;
   const ownsStore = !store;
   if (!store) {
@@ -74,7 +77,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     await redis.ready().catch(() => logger.warn('Redis is not reachable yet; requests needing it get 503'));
     store = redis;
   }
-  const clients = createServiceClients(config.peers);
+  const clients = createServiceClients(config.peers, tls);
   const metrics = createMetricsRegistry({ service: 'gateway' });
   const app = createApp({ config, logger, store, metrics, clients });
 

@@ -213,6 +213,24 @@ describe('identity core through the gateway', () => {
       );
     });
 
+    it("a credential's expires_at caps its tokens: exp and expires_in never reach past it", async () => {
+      // On the admin agent: no agent of its own, so the organization's agent limit is not spent.
+      const expiresAt = new Date(Date.now() + 120_000);
+      const credential = await createCredential(org.adminToken, org.adminAgentId, {
+        scopes: ['openid'],
+        expires_at: expiresAt.toISOString(),
+      });
+      const reply = await api.token(credential.client_id, credential.client_secret, 'openid');
+      expect(reply.status).toBe(200);
+      const access = decodeJwt(reply.body.access_token as string);
+      const id = decodeJwt(reply.body.id_token as string);
+      const cap = Math.floor(expiresAt.getTime() / 1000);
+      expect(access.exp).toBe(cap);
+      expect(id.exp).toBe(cap);
+      expect(reply.body.expires_in).toBe(cap - (access.iat as number));
+      expect(reply.body.expires_in).toBeLessThan(Number(setup.env.ACCESS_TOKEN_TTL_SECONDS ?? 3600));
+    });
+
     it('suspending an agent rejects its tokens; after reactivation new tokens work', async () => {
       const { agent, credential } = await readerCredential();
       const token = await api.accessToken(credential.client_id, credential.client_secret);
@@ -298,6 +316,18 @@ describe('identity core through the gateway', () => {
       expect(reply.headers.get('www-authenticate')).toBe(
         'Bearer error="insufficient_scope", scope="agents:write"',
       );
+    });
+
+    it('a rule that refuses (granting a management scope without admin:orgs) → 403 forbidden with a challenge', async () => {
+      const writer = await api.accessToken(org.adminClientId, org.adminSecret, 'agents:write');
+      const agent = await createAgent(org.adminToken);
+      const reply = await api.request('POST', `/api/v1/agents/${agent.agent_id}/credentials`, {
+        token: writer,
+        json: { scopes: ['audit:read'] },
+      });
+      expect(reply.status).toBe(403);
+      expect(reply.body.code).toBe('forbidden');
+      expect(reply.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"');
     });
 
     it('an agent token requesting a management scope it was not granted → invalid_scope', async () => {
@@ -533,6 +563,25 @@ describe('identity core through the gateway', () => {
       expect(seen).toHaveLength(6);
       const odd = await api.request('GET', '/api/v1/agents?owner=odd', { token: fresh.adminToken });
       expect((odd.body.data as unknown[]).length).toBe(2);
+    });
+
+    it("an agent's credentials page the same way, and the list refuses parameters it does not know", async () => {
+      const agent = await createAgent(org.adminToken);
+      const path = `/api/v1/agents/${agent.agent_id}/credentials`;
+      const made: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const reply = await api.request('POST', path, { token: org.adminToken, json: {} });
+        secrets.push(reply.body.client_secret as string);
+        made.push(reply.body.credential_id as string);
+      }
+      const listed = await api.listAll<{ credential_id: string }>(path, org.adminToken, 2);
+      expect(listed.map((c) => c.credential_id)).toEqual([...made].reverse());
+      const first = await api.request('GET', `${path}?limit=2`, { token: org.adminToken });
+      expect(first.body.next_cursor).toEqual(expect.any(String));
+
+      const unknown = await api.request('GET', `${path}?status=active`, { token: org.adminToken });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.errors).toEqual([{ path: 'status', message: 'is not a known field' }]);
     });
   });
 

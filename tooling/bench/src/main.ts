@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     closeStack = stack.close;
     const fixture = await createFixture(stack.base);
     // Free-tier quotas (1,000 calls and tokens a day) would end a load test in a second.
-    await grantEnterprise(stack.billingTarget, fixture.orgId);
+    await grantEnterprise(stack.billingTarget, fixture.orgId, stack.operatorTls);
     const tokenForm = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: fixture.clientId,

@@ -27,6 +27,7 @@ export const BILLING_ROUTES: readonly RouteSpec[] = [
       summary: 'Start an upgrade: a Stripe Checkout URL',
       description: 'With billing disabled: 409 `conflict`. A target that is not an upgrade: 400.',
       body: upgradeBody,
+      example: { target_tier: 'pro' },
       status: 200,
       response: r.checkoutResponse,
       errors: ['conflict'],

@@ -38,6 +38,8 @@ export interface RouteDoc {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** A request body a client could send, shown in the document. */
+  example?: unknown;
   /** The success status; its body is `response` (none for 204). */
   status: number;
   response?: z.ZodType;

@@ -175,6 +175,18 @@ describe('ResponseValidator', () => {
     ]);
   });
 
+  it('matches a path with a malformed escape as sent instead of throwing', () => {
+    const bad = {
+      method: 'GET',
+      url: '/api/v1/agents/%E0%A4%A',
+      status: 404,
+      contentType: 'application/problem+json',
+    };
+    expect(validator.check({ ...bad, body: '{}' })).toContainEqual(
+      expect.stringContaining('/api/v1/agents/%E0%A4%A'),
+    );
+  });
+
   it('checks the problem body of an undocumented route', () => {
     expect(
       validator.check({

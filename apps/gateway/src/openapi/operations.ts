@@ -100,7 +100,7 @@ export function fromRoute(route: RouteSpec): Operation {
     auth: { kind: 'bearer', scope: route.scope },
     params: doc.params,
     query: doc.query,
-    body: doc.body ? { schema: doc.body, type: 'json' } : undefined,
+    body: doc.body ? { schema: doc.body, type: 'json', example: doc.example } : undefined,
     status: doc.status,
     response: doc.response,
     errors: { kind: 'problem', codes: [...codes] },
@@ -329,6 +329,8 @@ function readiness() {
         billing: check,
         database: check,
         store: check,
+        // down while revocations are re-warmed, and while Redis may evict keys
+        revocations: check,
       }),
     })
     .meta({ id: 'Readiness' });

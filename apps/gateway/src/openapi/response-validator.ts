@@ -65,7 +65,7 @@ export class ResponseValidator {
 
   /** What is wrong with this answer; empty when it matches the document. */
   check(exchange: Exchange): string[] {
-    const path = decodeURI(exchange.url.split('?')[0] ?? '');
+    const path = decodedPath(exchange.url.split('?')[0] ?? '');
     const method = exchange.method.toUpperCase() === 'HEAD' ? 'GET' : exchange.method.toUpperCase();
     const mediaType = exchange.contentType?.split(';')[0]?.trim().toLowerCase();
     const where = `${exchange.method} ${path} → ${exchange.status}`;
@@ -124,6 +124,15 @@ export class ResponseMismatchError extends Error {
   constructor(readonly problems: string[]) {
     super(`The response does not match the OpenAPI document:\n${problems.join('\n')}`);
     this.name = 'ResponseMismatchError';
+  }
+}
+
+/** The path as routes see it; a malformed escape (a test of bad input) is matched as sent. */
+function decodedPath(raw: string): string {
+  try {
+    return decodeURI(raw);
+  } catch {
+    return raw;
   }
 }
 

@@ -1,7 +1,13 @@
-import { ResponseValidator } from '@agentidp/gateway/openapi';
+import { ResponseValidator, type Exchange } from '@agentidp/gateway/openapi';
 
 /** One validator per process: compiling the document's schemas is done once. */
 let validator: ResponseValidator | undefined;
+
+/** Throws naming every way an answer of the gateway differs from its OpenAPI document. */
+export function assertDocumented(exchange: Exchange): void {
+  validator ??= new ResponseValidator();
+  validator.assert(exchange);
+}
 
 /** A small HTTP client for the public API, as an outside client would use it (fetch only). */
 export interface Reply {
@@ -36,8 +42,7 @@ export class ApiClient {
     if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     const res = await fetch(`${this.base}${path}`, { method, headers, body });
     const text = await res.text();
-    validator ??= new ResponseValidator();
-    validator.assert({
+    assertDocumented({
       method,
       url: path,
       status: res.status,

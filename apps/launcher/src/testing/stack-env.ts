@@ -1,5 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import type { Env } from '@agentidp/shared/config';
 import { createTestDatabase, freePort, type TestDatabase } from '@agentidp/shared/testing';
+import { assertDocumented } from './api-client';
 
 export interface StackEnv {
   env: Env;
@@ -16,6 +20,8 @@ export async function stackEnv(): Promise<StackEnv> {
   const gatewayPort = await freePort();
   const env: Env = {
     LOG_LEVEL: 'warn',
+    // Each stack its own: development certificates for internal gRPC are made under it.
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'agentidp-stack-')),
     DATABASE_URL: database.url,
     PORT: String(gatewayPort),
     HOST: '127.0.0.1',
@@ -40,7 +46,16 @@ export async function stackEnv(): Promise<StackEnv> {
   return { env, database, gatewayPort };
 }
 
+/** GET a JSON endpoint of the gateway; the answer is checked against the OpenAPI document. */
 export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  const text = await res.text();
+  assertDocumented({
+    method: 'GET',
+    url: new URL(url).pathname,
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? undefined,
+    body: text,
+  });
+  return { status: res.status, body: JSON.parse(text) as Record<string, unknown> };
 }

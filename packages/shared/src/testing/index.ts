@@ -4,3 +4,5 @@ export { createTestStore } from './store';
 export { freePort, isPortClosed } from './net';
 export { captureLogs, type CapturedLogs, type LogDestination } from './logs';
 export { waitFor, type WaitForOptions } from './wait';
+export { hasRedisServer, startPrivateRedis, type PrivateRedis } from './redis-server';
+export { testChannel, testServerCredentials } from './grpc';
