@@ -80,7 +80,9 @@ describeWithRedis('revocation keys in a Redis that evicts', () => {
     expect(await readerSees()).toBe('revoked');
 
     await evictRevocationKey('allkeys-lru');
-    // The hole: the key is gone and, with the sentinel left alone, a reader would accept the token.
+    // The hole: the key is gone and, with the sentinels left alone (allkeys-lru may have evicted
+    // them too; put them back as they would stand), a reader would accept the token.
+    await store.set(revocationReadyKey('registry'), 'ready:1');
     await store.set(revocationReadyKey('auth'), 'ready:1');
     expect(await readerSees()).toBe('active');
 

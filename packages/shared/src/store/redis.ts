@@ -149,10 +149,11 @@ export class RedisStore implements KeyValueStore {
 
   /**
    * From `INFO` rather than `CONFIG GET`: managed Redis services commonly refuse CONFIG to clients
-   * but answer INFO. One round trip for both sections (Redis 7 takes several section names).
+   * but answer INFO. The default sections in one round trip (memory and stats among them): only
+   * Redis 7 accepts several section names, and this must work on older servers too.
    */
   async evictionStatus(): Promise<EvictionStatus> {
-    const fields = parseInfo(await this.redis.info('memory', 'stats'));
+    const fields = parseInfo(await this.redis.info());
     const maxmemoryBytes = Number(fields.get('maxmemory'));
     const policy = fields.get('maxmemory_policy');
     const evictedKeys = Number(fields.get('evicted_keys'));
