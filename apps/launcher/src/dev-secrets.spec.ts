@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { withDevDefaults } from './dev-secrets';
 
-const GENERATED = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'AUDIT_HMAC_KEY'];
+const GENERATED = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'AUDIT_HMAC_KEY', 'WEBHOOK_SECRET_KEY'];
 
 describe(withDevDefaults.name, () => {
   let dataDir: string;

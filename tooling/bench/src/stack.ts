@@ -68,6 +68,7 @@ export async function startBenchStack(options: {
     SECRET_PEPPER: randomBytes(32).toString('base64'),
     KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     AUDIT_HMAC_KEY: randomBytes(32).toString('base64'),
+    WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
     SIGNUP_RATE_LIMIT_PER_HOUR: '1000',
     RATE_LIMIT_MAX_REQUESTS: '1000000000',
     RATE_LIMIT_WINDOW_MS: '60000',

@@ -73,6 +73,19 @@ export function isActionName(value: string): boolean {
   return value.length <= MAX_ACTION_NAME_LENGTH && ACTION_NAME_PATTERN.test(value);
 }
 
+/**
+ * What a webhook subscribes to: an exact action (`agent.created`), every action of one kind
+ * (`agent.*`, which matches `agent.created` and `agent.suspended`), or everything (`*`).
+ */
+export function isWebhookEventFilter(value: string): boolean {
+  if (value === '*') return true;
+  if (value.endsWith('.*')) return /^[a-z][a-z0-9_]*$/.test(value.slice(0, -2));
+  return isActionName(value);
+}
+
+/** Most event filters one webhook may list. */
+export const MAX_WEBHOOK_EVENTS = 50;
+
 /** An id sent by a caller: a UUID, lower-cased so it compares equal to what Postgres returns. */
 export const canonicalUuid = uuid.transform((value) => value.toLowerCase());
 
