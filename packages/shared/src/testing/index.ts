@@ -4,3 +4,9 @@ export { createTestStore } from './store';
 export { freePort, isPortClosed } from './net';
 export { captureLogs, type CapturedLogs, type LogDestination } from './logs';
 export { waitFor, type WaitForOptions } from './wait';
+export {
+  startWebhookReceiver,
+  verifyStandardWebhook,
+  type ReceivedWebhook,
+  type WebhookReceiver,
+} from './webhook-receiver';
