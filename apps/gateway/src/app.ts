@@ -11,6 +11,7 @@ import { billingWebhook } from './api/billing-webhook';
 import { BILLING_ROUTES } from './api/billing.routes';
 import { COMPLIANCE_ROUTES, complianceControlsRoute } from './api/compliance.routes';
 import { IDENTITY_ROUTES } from './api/identity.routes';
+import { WEBHOOK_ROUTES } from './api/webhooks.routes';
 import { mountRoutes } from './api/route-table';
 import { signup } from './api/signup';
 import { authenticate } from './auth/authenticate';
@@ -137,7 +138,14 @@ export function createApp(deps: GatewayDeps): Express {
   // Authenticated route tables; each row names its scope.
   api.use(
     mountRoutes(
-      [...IDENTITY_ROUTES, ...AUDIT_ROUTES, ...ANALYTICS_ROUTES, ...COMPLIANCE_ROUTES, ...BILLING_ROUTES],
+      [
+        ...IDENTITY_ROUTES,
+        ...AUDIT_ROUTES,
+        ...ANALYTICS_ROUTES,
+        ...COMPLIANCE_ROUTES,
+        ...BILLING_ROUTES,
+        ...WEBHOOK_ROUTES,
+      ],
       {
         clients: apiClients,
         store: deps.store,

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, POOL, SERVICE_CONFIG, type Clock } from '@agentidp/nest-kit';
 import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
-import { DomainError, type FieldError } from '@agentidp/shared/errors';
-import { isUuid, isWebhookEventFilter, MAX_WEBHOOK_EVENTS } from '@agentidp/shared/identity';
+import { z } from 'zod';
+import { DomainError, parseRequest } from '@agentidp/shared/errors';
+import { isUuid, webhookFields } from '@agentidp/shared/identity';
 import { refuseTarget } from '@agentidp/shared/outbound';
 import { currentContext } from '@agentidp/shared/runtime';
 import { AppendService } from '../append/append.service';
@@ -20,8 +21,6 @@ import {
 } from './webhook.types';
 import { WebhooksRepository, type DeliveryPosition } from './webhooks.repository';
 
-const MAX_NAME = 255;
-const MAX_URL = 2048;
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
 
@@ -223,32 +222,20 @@ export class WebhooksService {
     };
   }
 
-  /** The rules the gateway's schema checks too, and the outbound rules only this service knows. */
+  /** The field rules the gateway's schema checks too, then the outbound rules of the URL. */
   private validate(input: Partial<NewWebhook>): void {
-    const errors: FieldError[] = [];
-    if (input.name !== undefined && (input.name.trim() === '' || input.name.length > MAX_NAME))
-      errors.push({ path: 'name', message: `must be 1-${MAX_NAME} characters` });
-    if (input.url !== undefined) {
-      const refusal =
-        input.url.length > MAX_URL
-          ? `must be at most ${MAX_URL} characters`
-          : refuseTarget(input.url, this.config.outbound.allowedTargets);
-      if (refusal) errors.push({ path: 'url', message: refusal });
-    }
-    if (input.events !== undefined) {
-      if (input.events.length === 0 || input.events.length > MAX_WEBHOOK_EVENTS)
-        errors.push({ path: 'events', message: `must list 1-${MAX_WEBHOOK_EVENTS} event types` });
-      input.events.forEach((filter, i) => {
-        if (!isWebhookEventFilter(filter))
-          errors.push({
-            path: `events[${i}]`,
-            message: 'must be an event type like agent.created, a kind like agent.*, or *',
-          });
-      });
-    }
-    if (errors.length) throw new DomainError('validation_error', 'Invalid webhook', { errors });
+    parseRequest(webhookChanges, input, 'webhook');
+    const refusal =
+      input.url === undefined ? undefined : refuseTarget(input.url, this.config.outbound.allowedTargets);
+    if (refusal) throw invalid('url', refusal);
   }
 }
+
+const webhookChanges = z.object({
+  name: webhookFields.name.optional(),
+  url: webhookFields.url.optional(),
+  events: webhookFields.events.optional(),
+});
 
 const notFound = () => new DomainError('not_found', 'Webhook not found');
 
