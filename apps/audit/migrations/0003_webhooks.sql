@@ -45,7 +45,7 @@ CREATE TABLE audit.webhook_deliveries (
   created_at      timestamptz NOT NULL DEFAULT now(),
   UNIQUE (webhook_id, event_id)
 );
-CREATE INDEX webhook_deliveries_due_idx ON audit.webhook_deliveries (next_attempt_at)
+CREATE INDEX webhook_deliveries_due_idx ON audit.webhook_deliveries (webhook_id, next_attempt_at)
   WHERE status IN ('pending', 'failed');
 CREATE INDEX webhook_deliveries_list_idx ON audit.webhook_deliveries (webhook_id, created_at DESC, delivery_id DESC);
 

@@ -53,6 +53,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private gaugeTimer: NodeJS.Timeout | undefined;
   private ticking = false;
+  /** A wake-up came while a round was running: run another one right after it. */
+  private wokenWhileTicking = false;
   private stopped = false;
 
   constructor(
@@ -93,18 +95,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   async tick(): Promise<number> {
     const free = MAX_IN_FLIGHT - this.inFlight.size;
     if (free <= 0 || this.stopped) return 0;
-    const saturated = [...this.perWebhook]
-      .filter(([, n]) => n >= MAX_IN_FLIGHT_PER_WEBHOOK)
-      .map(([id]) => id);
-    const claimed = await this.repository.claimDue(free, LEASE_SECONDS, saturated);
-    const overflow: ClaimedDelivery[] = [];
+    const claimed = await this.repository.claimDue(
+      free,
+      LEASE_SECONDS,
+      MAX_IN_FLIGHT_PER_WEBHOOK,
+      this.perWebhook,
+    );
     for (const delivery of claimed) {
-      const running = this.perWebhook.get(delivery.webhookId) ?? 0;
-      if (running >= MAX_IN_FLIGHT_PER_WEBHOOK) {
-        overflow.push(delivery);
-        continue;
-      }
-      this.perWebhook.set(delivery.webhookId, running + 1);
+      this.perWebhook.set(delivery.webhookId, (this.perWebhook.get(delivery.webhookId) ?? 0) + 1);
       const task = this.deliver(delivery).finally(() => {
         this.inFlight.delete(task);
         const left = (this.perWebhook.get(delivery.webhookId) ?? 1) - 1;
@@ -114,8 +112,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       });
       this.inFlight.add(task);
     }
-    // Claimed beyond a webhook's bound in this round: due again at once, for whoever has room.
-    if (overflow.length) await this.repository.release(overflow.map((d) => d.deliveryId));
     return claimed.length;
   }
 
@@ -238,8 +234,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async run(): Promise<void> {
-    if (this.ticking) return;
+    if (this.ticking) {
+      this.wokenWhileTicking = true;
+      return;
+    }
     this.ticking = true;
+    this.wokenWhileTicking = false;
     let claimed = 0;
     try {
       claimed = await this.tick();
@@ -248,8 +248,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     } finally {
       this.ticking = false;
     }
-    // A full round means more may be waiting: go again as soon as a slot frees (or at once).
-    this.schedule(claimed > 0 && this.inFlight.size < MAX_IN_FLIGHT ? 0 : POLL_MS);
+    // Something claimed, or a slot freed meanwhile: more may be waiting, go again at once.
+    const again = this.wokenWhileTicking || (claimed > 0 && this.inFlight.size < MAX_IN_FLIGHT);
+    this.schedule(again ? 0 : POLL_MS);
   }
 
   private async updateGauge(): Promise<void> {

@@ -205,16 +205,17 @@ export class WebhooksRepository {
   // ── The delivery worker ──────────────────────────────────────────────────────────────────
 
   /**
-   * Claims up to `limit` due deliveries of active webhooks, oldest due first, skipping the
-   * webhooks in `skipWebhooks` (at their concurrency bound in this worker). SKIP LOCKED: workers
-   * never wait on each other nor take the same row; the claim moves `next_attempt_at` past the
-   * attempt's deadline (`leaseSeconds`), so a worker that dies mid-attempt leaves the delivery
-   * due again after the lease, and no other worker takes it before.
+   * Claims up to `limit` due deliveries of active webhooks, oldest due first, and per webhook no
+   * more than its room: `perWebhook` minus what this worker already has in flight for it (`busy`).
+   * SKIP LOCKED: workers never wait on each other nor take the same row; the claim moves
+   * `next_attempt_at` past the attempt's deadline (`leaseSeconds`), so a worker that dies
+   * mid-attempt leaves the delivery due again after the lease, and no other worker takes it before.
    */
   async claimDue(
     limit: number,
     leaseSeconds: number,
-    skipWebhooks: readonly string[],
+    perWebhook: number,
+    busy: ReadonlyMap<string, number>,
   ): Promise<ClaimedDelivery[]> {
     const { rows } = await this.pool.query<{
       delivery_id: string;
@@ -229,14 +230,22 @@ export class WebhooksRepository {
       previous_secret_sealed: string | null;
       previous_secret_expires_at: Date | null;
     }>(
-      `WITH due AS (
-         SELECT d.delivery_id FROM audit.webhook_deliveries d
-           JOIN audit.webhooks w ON w.webhook_id = d.webhook_id AND w.active
-          WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= now()
-            AND NOT (d.webhook_id = ANY ($3::uuid[]))
-          ORDER BY d.next_attempt_at
-          LIMIT $1
-            FOR UPDATE OF d SKIP LOCKED
+      `WITH room AS (
+         SELECT w.webhook_id, $3::int - COALESCE(b.busy, 0) AS slots
+           FROM audit.webhooks w
+           LEFT JOIN unnest($4::uuid[], $5::int[]) AS b(webhook_id, busy) ON b.webhook_id = w.webhook_id
+          WHERE w.active AND $3::int - COALESCE(b.busy, 0) > 0
+       ), due AS (
+         SELECT c.delivery_id FROM room r
+         CROSS JOIN LATERAL (
+           SELECT d.delivery_id, d.next_attempt_at FROM audit.webhook_deliveries d
+            WHERE d.webhook_id = r.webhook_id AND d.status IN ('pending', 'failed') AND d.next_attempt_at <= now()
+            ORDER BY d.next_attempt_at
+            LIMIT r.slots
+              FOR UPDATE SKIP LOCKED
+         ) c
+         ORDER BY c.next_attempt_at
+         LIMIT $1
        )
        UPDATE audit.webhook_deliveries d
           SET next_attempt_at = now() + make_interval(secs => $2)
@@ -244,7 +253,7 @@ export class WebhooksRepository {
         WHERE d.delivery_id = due.delivery_id AND w.webhook_id = d.webhook_id
        RETURNING d.delivery_id, d.webhook_id, d.organization_id, d.event_id, d.event_type, d.payload, d.attempts,
                  w.url, w.secret_sealed, w.previous_secret_sealed, w.previous_secret_expires_at`,
-      [limit, leaseSeconds, skipWebhooks],
+      [limit, leaseSeconds, perWebhook, [...busy.keys()], [...busy.values()]],
     );
     return rows.map((r) => ({
       deliveryId: r.delivery_id,
@@ -288,15 +297,6 @@ export class WebhooksRepository {
       [record.deliveryId, record.attempt, record.responseStatus, record.error, record.latencyMs],
     );
     return true;
-  }
-
-  /** Hands claimed deliveries back unattempted: due again at once. */
-  async release(deliveryIds: readonly string[]): Promise<void> {
-    await this.pool.query(
-      `UPDATE audit.webhook_deliveries SET next_attempt_at = now()
-        WHERE delivery_id = ANY ($1::uuid[]) AND status IN ('pending', 'failed')`,
-      [deliveryIds],
-    );
   }
 
   /** A delivered event ends a run of dead letters. */
