@@ -1,12 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CLOCK, LOGGER, POOL, SERVICE_CONFIG, type Clock } from '@agentidp/nest-kit';
 import { withTransaction, type Pool } from '@agentidp/shared/db';
 import { createOutboundClient, OutboundError, type OutboundClient } from '@agentidp/shared/outbound';
 import type { Logger } from '@agentidp/shared/runtime';
-import { randomUUID } from 'node:crypto';
 import { AppendService } from '../append/append.service';
 import type { AuditConfig } from '../config';
-import type { StoredEvent } from '../events/events.types';
+import type { AuditEventRecord, StoredEvent } from '../events/events.types';
 import { AuditMetrics } from '../metrics/audit.metrics';
 import { retryDelayMs } from './backoff';
 import { openSecret, secretSealingKey, signatureHeaders } from './secrets';
@@ -212,7 +212,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
           ? 'consecutive_dead_letters'
           : undefined;
       if (!reason || !(await this.repository.disable(tx, delivery.webhookId))) return [];
-      return this.appender.appendWithin(tx, [disabledEvent(delivery, reason, failureCount)]);
+      return this.appender.appendWithin(tx, [
+        disabledEvent(delivery, reason, failureCount, new Date(this.clock.now())),
+      ]);
     });
     if (stored === undefined) return; // redelivered or taken over meanwhile: this result is stale
     this.metrics.webhookDeliveries.inc({ outcome: result.status });
@@ -262,10 +264,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-function disabledEvent(delivery: ClaimedDelivery, reason: string, failureCount: number) {
+function disabledEvent(
+  delivery: ClaimedDelivery,
+  reason: string,
+  failureCount: number,
+  at: Date,
+): AuditEventRecord {
   return {
     eventId: randomUUID(),
-    occurredAt: new Date(),
+    occurredAt: at,
     action: 'webhook.disabled',
     outcome: 'success',
     organizationId: delivery.organizationId,
