@@ -5,13 +5,9 @@ import type { Registry } from '@agentidp/shared/metrics';
 import type { Logger } from '@agentidp/shared/runtime';
 import type { KeyValueStore } from '@agentidp/shared/store';
 import { billingTierFetcher, TierCache } from '@agentidp/shared/tiers';
-import { ANALYTICS_ROUTES } from './api/analytics.routes';
-import { AUDIT_ROUTES } from './api/audit.routes';
+import { API_PREFIX, API_ROUTES } from './api/api-routes';
 import { billingWebhook } from './api/billing-webhook';
-import { BILLING_ROUTES } from './api/billing.routes';
-import { COMPLIANCE_ROUTES, complianceControlsRoute } from './api/compliance.routes';
-import { IDENTITY_ROUTES } from './api/identity.routes';
-import { WEBHOOK_ROUTES } from './api/webhooks.routes';
+import { complianceControlsRoute } from './api/compliance.routes';
 import { mountRoutes } from './api/route-table';
 import { signup } from './api/signup';
 import { authenticate } from './auth/authenticate';
@@ -24,6 +20,7 @@ import { errorHandler, notFound } from './middleware/errors';
 import { createHttpMetrics, httpMetrics } from './middleware/metrics';
 import { requestContext } from './middleware/request-context';
 import { requireJson } from './middleware/require-json';
+import { apiDescriptionRoutes } from './openapi/routes';
 import { CallQuota } from './quota/call-quota';
 import { discoveryRoutes } from './oauth/discovery';
 import { introspectionEndpoint } from './oauth/introspection';
@@ -50,7 +47,8 @@ export interface GatewayDeps {
 
 /**
  * The gateway's Express app, separate from `listen` so tests drive it with supertest.
- * Pipeline: request id → security headers → CORS → metrics → operations routes → OAuth endpoints
+ * Pipeline: request id → security headers → CORS → metrics → API description (/openapi.json,
+ * /docs) → operations routes → OAuth endpoints
  * (token, introspection, revocation; rate limited) and discovery → JSON API (content type, body
  * limit, bearer auth + revocation + per-client rate limit + daily call quota, scope, handler) → 404
  * → problem+json errors.
@@ -76,6 +74,7 @@ export function createApp(deps: GatewayDeps): Express {
   );
   app.use(httpMetrics(createHttpMetrics(deps.metrics)));
 
+  app.use(apiDescriptionRoutes());
   app.use(
     operationsRoutes({
       health: deps.clients.health,
@@ -136,24 +135,8 @@ export function createApp(deps: GatewayDeps): Express {
   });
   api.use(complianceControlsRoute({ audit: apiClients.audit })); // public, cacheable
   // Authenticated route tables; each row names its scope.
-  api.use(
-    mountRoutes(
-      [
-        ...IDENTITY_ROUTES,
-        ...AUDIT_ROUTES,
-        ...ANALYTICS_ROUTES,
-        ...COMPLIANCE_ROUTES,
-        ...BILLING_ROUTES,
-        ...WEBHOOK_ROUTES,
-      ],
-      {
-        clients: apiClients,
-        store: deps.store,
-        authenticate: bearer,
-      },
-    ),
-  );
-  app.use('/api/v1', api);
+  api.use(mountRoutes(API_ROUTES, { clients: apiClients, store: deps.store, authenticate: bearer }));
+  app.use(API_PREFIX, api);
 
   app.use(notFound());
   app.use(errorHandler(deps.logger));

@@ -33,9 +33,12 @@ export function problemBody(error: DomainError, requestId: string): ProblemBody 
 
 export function sendProblem(res: Response, error: DomainError): void {
   const body = problemBody(error, res.locals.requestId as string);
-  // A more specific challenge (no token sent, insufficient scope) may already be set.
-  if (error.code === 'invalid_token' && !res.hasHeader('WWW-Authenticate')) {
-    res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+  // Every 401 and 403 carries a challenge (RFC 6750 §3); a more specific one (no token sent, the
+  // scope a route needs) may already be set. A `forbidden` rule refuses what the token may not do:
+  // insufficient_scope without a single scope that would help.
+  if (!res.hasHeader('WWW-Authenticate')) {
+    if (body.status === 401) res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+    if (body.status === 403) res.setHeader('WWW-Authenticate', 'Bearer error="insufficient_scope"');
   }
   res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
 }

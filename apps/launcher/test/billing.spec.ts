@@ -297,13 +297,23 @@ describe('billing disabled (BILLING_ENABLED unset)', () => {
     });
   });
 
-  it('the webhook refuses events (no secret to verify them with)', async () => {
+  it('the webhook refuses events as a bad signature, 400 (no secret to verify them with)', async () => {
     const org = await signUp(api);
+    const event = checkoutCompleted(org.orgId, 'pro', 'sub_off');
     const reply = await api.request('POST', '/api/v1/billing/webhook', {
-      raw: checkoutCompleted(org.orgId, 'pro', 'sub_off').body,
-      headers: { 'stripe-signature': checkoutCompleted(org.orgId, 'pro', 'sub_off').signature },
+      raw: event.body,
+      headers: { 'stripe-signature': event.signature },
     });
-    expect(reply.status).toBe(409);
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject({
+      code: 'validation_error',
+      errors: [{ path: 'stripe_signature', message: 'does not match the payload' }],
+    });
+    const forged = await api.request('POST', '/api/v1/billing/webhook', {
+      raw: event.body,
+      headers: { 'stripe-signature': 't=1,v1=forged' },
+    });
+    expect(forged.status).toBe(400);
     expect((await api.request('GET', '/api/v1/tiers/status', { token: org.adminToken })).body.tier).toBe(
       'free',
     );

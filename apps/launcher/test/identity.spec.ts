@@ -300,6 +300,18 @@ describe('identity core through the gateway', () => {
       );
     });
 
+    it('a rule that refuses (granting a management scope without admin:orgs) → 403 forbidden with a challenge', async () => {
+      const writer = await api.accessToken(org.adminClientId, org.adminSecret, 'agents:write');
+      const agent = await createAgent(org.adminToken);
+      const reply = await api.request('POST', `/api/v1/agents/${agent.agent_id}/credentials`, {
+        token: writer,
+        json: { scopes: ['audit:read'] },
+      });
+      expect(reply.status).toBe(403);
+      expect(reply.body.code).toBe('forbidden');
+      expect(reply.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"');
+    });
+
     it('an agent token requesting a management scope it was not granted → invalid_scope', async () => {
       const agent = await createAgent(org.adminToken);
       const credential = await createCredential(org.adminToken, agent.agent_id);
@@ -533,6 +545,25 @@ describe('identity core through the gateway', () => {
       expect(seen).toHaveLength(6);
       const odd = await api.request('GET', '/api/v1/agents?owner=odd', { token: fresh.adminToken });
       expect((odd.body.data as unknown[]).length).toBe(2);
+    });
+
+    it("an agent's credentials page the same way, and the list refuses parameters it does not know", async () => {
+      const agent = await createAgent(org.adminToken);
+      const path = `/api/v1/agents/${agent.agent_id}/credentials`;
+      const made: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const reply = await api.request('POST', path, { token: org.adminToken, json: {} });
+        secrets.push(reply.body.client_secret as string);
+        made.push(reply.body.credential_id as string);
+      }
+      const listed = await api.listAll<{ credential_id: string }>(path, org.adminToken, 2);
+      expect(listed.map((c) => c.credential_id)).toEqual([...made].reverse());
+      const first = await api.request('GET', `${path}?limit=2`, { token: org.adminToken });
+      expect(first.body.next_cursor).toEqual(expect.any(String));
+
+      const unknown = await api.request('GET', `${path}?status=active`, { token: org.adminToken });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.errors).toEqual([{ path: 'status', message: 'is not a known field' }]);
     });
   });
 

@@ -115,6 +115,25 @@ describe('RegistryService over gRPC: credentials', () => {
       expect(missing.code).toBe('not_found');
     });
 
+    it('ListCredentials pages like every list: limit, an opaque cursor, newest first, bad limit or cursor refused', async () => {
+      const agent = await createAgent(admin);
+      const issued = [];
+      for (let i = 0; i < 3; i += 1) issued.push(await issue(writer, agent.agentId));
+      const newestFirst = issued.map((c) => c.credential!.credentialId).reverse();
+
+      const first = await rpc.listCredentials(writer, agent.agentId, { limit: 2 });
+      expect(first.credentials.map((c) => c.credentialId)).toEqual(newestFirst.slice(0, 2));
+      expect(first.nextCursor).not.toBe('');
+      const second = await rpc.listCredentials(writer, agent.agentId, { limit: 2, cursor: first.nextCursor });
+      expect(second.credentials.map((c) => c.credentialId)).toEqual(newestFirst.slice(2));
+      expect(second.nextCursor).toBe('');
+
+      const tooMany = await failure(rpc.listCredentials(writer, agent.agentId, { limit: 101 }));
+      expect(tooMany.errors).toEqual([{ path: 'limit', message: 'must be an integer from 1 to 100' }]);
+      const forged = await failure(rpc.listCredentials(writer, agent.agentId, { cursor: 'not-a-cursor' }));
+      expect(forged.errors).toEqual([{ path: 'cursor', message: 'is not a cursor from a previous page' }]);
+    });
+
     it('RotateCredential without grace: a new credential, the old one revoked at once, token.revoked recorded', async () => {
       const agent = await createAgent(admin);
       const old = await issue(writer, agent.agentId, ['documents:read', 'openid']);

@@ -179,10 +179,10 @@ export class RegistryHarness {
         { agentId, scopes, expiresAt: expiresAt ? toTimestamp(expiresAt) : undefined },
         { metadata: this.metadataFor(caller) },
       ),
-    listCredentials: (caller: Caller, agentId: string) =>
+    listCredentials: (caller: Caller, agentId: string, page: { limit?: number; cursor?: string } = {}) =>
       callUnary(
         this.client.listCredentials.bind(this.client),
-        { agentId },
+        { agentId, limit: page.limit ?? 0, cursor: page.cursor ?? '' },
         { metadata: this.metadataFor(caller) },
       ),
     rotateCredential: (caller: Caller, agentId: string, credentialId: string, gracePeriodSeconds = 0) =>

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
 import {
   composeValidator,
   interpolatedVariables,
@@ -6,7 +8,7 @@ import {
   type ComposeService,
 } from './compose';
 import { dockerfileStages, effective } from './dockerfile';
-import { envExample, readRepoFile } from './support';
+import { envExample, readRepoFile, ROOT } from './support';
 
 /**
  * compose.yaml and compose.monitoring.yaml cannot be run here (no Docker engine), so they are
@@ -262,8 +264,47 @@ describe('compose.monitoring.yaml', () => {
   });
 });
 
+/**
+ * Every environment variable the code reads: the keys of the zod environment schemas (each
+ * process's config.ts and the shared config shapes) and any `env.NAME` / `process.env.NAME` read in
+ * the sources (test helpers aside).
+ */
+function variablesReadByCode(): Map<string, string> {
+  const found = new Map<string, string>();
+  const scan = (dir: string): void => {
+    for (const entry of readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!['node_modules', 'dist', 'testing', 'gen', '.turbo', '.cache'].includes(entry.name)) scan(file);
+        continue;
+      }
+      if (!file.endsWith('.ts') || file.endsWith('.spec.ts') || !file.includes('/src/')) continue;
+      const text = readRepoFile(file);
+      const patterns = [/\b(?:process\.)?env\.([A-Z][A-Z0-9_]{2,})\b/g];
+      if (/\/config\.ts$|packages\/shared\/src\/config\//.test(file))
+        patterns.push(/^\s+([A-Z][A-Z0-9_]{2,}):/gm);
+      for (const pattern of patterns)
+        for (const [, name] of text.matchAll(pattern)) found.set(name as string, file);
+    }
+  };
+  scan('apps');
+  scan('packages');
+  return found;
+}
+
 describe('.env.example', () => {
   const vars = FILES.flatMap((file) => interpolatedVariables(file).map((name) => [file, name] as const));
+
+  it('lists every variable the code reads', () => {
+    const read = variablesReadByCode();
+    // Sanity: the scan sees the schemas (one variable of each kind of source).
+    expect(read.get('DID_WEB_DOMAIN')).toMatch(/config/);
+    expect(read.has('READY_TIMEOUT_MS')).toBe(true);
+    const missing = [...read]
+      .filter(([name]) => !example.has(name))
+      .map(([name, file]) => `${name} (${file})`);
+    expect(missing).toEqual([]);
+  });
 
   it.each(vars)('documents every variable %s reads: %s', (_file, name) => {
     expect(example.has(name)).toBe(true);

@@ -31,9 +31,12 @@ function setup(verifyEvent: StripeApi['verifyEvent'] | null) {
 const payload = Buffer.from('{"id":"evt_1"}');
 
 describe(WebhooksService.name, () => {
-  it('with billing disabled refuses every delivery with conflict', async () => {
+  it('with billing disabled refuses every delivery as a bad signature (400), missing or not', async () => {
     const { sut, connect } = setup(null);
-    await expect(sut.handle(payload, 't=1,v1=x')).rejects.toMatchObject({ code: 'conflict' });
+    const bad = (await sut.handle(payload, 't=1,v1=x').catch((e: unknown) => e)) as DomainError;
+    expect(bad.code).toBe('validation_error');
+    expect(bad.errors).toEqual([{ path: 'stripe_signature', message: 'does not match the payload' }]);
+    await expect(sut.handle(payload, '')).rejects.toMatchObject({ code: 'validation_error' });
     expect(connect).not.toHaveBeenCalled();
   });
 

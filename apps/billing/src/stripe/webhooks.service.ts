@@ -10,7 +10,6 @@ import type { BillingConfig } from '../config';
 import { TierChanges } from '../tiers/tier-changes';
 import { TiersRepository } from '../tiers/tiers.repository';
 import type { OrgTierRecord } from '../tiers/tiers.types';
-import { billingDisabled } from './billing-disabled';
 import { isSignatureError, STRIPE_API, type StripeApi, type VerifiedEvent } from './stripe-api';
 import { StripeEventsRepository } from './stripe-events.repository';
 import { SubscriptionsRepository } from './subscriptions.repository';
@@ -93,7 +92,6 @@ export class WebhooksService {
   ) {}
 
   async handle(payload: Buffer, signature: string): Promise<WebhookResult> {
-    if (!this.stripe) throw billingDisabled();
     const event = this.verify(this.stripe, payload, signature);
     const created = new Date(event.created * 1000);
 
@@ -117,11 +115,20 @@ export class WebhooksService {
   }
 
   /** Bad or missing signature → 400 and nothing else happens (never parse unverified events). */
-  private verify(stripe: StripeApi, payload: Buffer, signature: string): VerifiedEvent {
+  /**
+   * The event, once its signature is checked. With billing disabled there is no webhook secret: no
+   * signature can match, so every delivery is the same 400 as a bad signature (a sender learns
+   * nothing about the deployment from the status).
+   */
+  private verify(stripe: StripeApi | null, payload: Buffer, signature: string): VerifiedEvent {
     if (!signature) {
       throw validationError('webhook', [
         { path: 'stripe_signature', message: 'is required (Stripe-Signature header)' },
       ]);
+    }
+    if (!stripe) {
+      this.logger.warn('Stripe webhook refused: billing is disabled, no webhook secret to verify with');
+      throw validationError('webhook', [{ path: 'stripe_signature', message: 'does not match the payload' }]);
     }
     try {
       return stripe.verifyEvent(payload, signature);

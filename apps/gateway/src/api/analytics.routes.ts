@@ -2,6 +2,7 @@ import { parseRequest } from '@agentidp/shared/errors';
 import { callUnary } from '@agentidp/shared/grpc';
 import * as present from './audit.presenters';
 import { agentSummaryQuery, analyticsDaysQuery } from './audit.schemas';
+import * as r from './responses';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
 
 /**
@@ -10,9 +11,48 @@ import type { HandlerContext, Reply, RouteSpec } from './route-table';
  * route answers 404. Reading organization-wide activity needs `audit:read`.
  */
 export const ANALYTICS_ROUTES: readonly RouteSpec[] = [
-  { method: 'get', path: '/analytics/tokens', scope: 'audit:read', handle: tokenTrend },
-  { method: 'get', path: '/analytics/agents/activity', scope: 'audit:read', handle: agentActivity },
-  { method: 'get', path: '/analytics/agents', scope: 'audit:read', handle: agentSummary },
+  {
+    method: 'get',
+    path: '/analytics/tokens',
+    scope: 'audit:read',
+    handle: tokenTrend,
+    doc: {
+      summary: 'Tokens issued per UTC day, zero-filled',
+      description: 'With ANALYTICS_ENABLED=false: 404 `not_found`.',
+      query: analyticsDaysQuery,
+      status: 200,
+      response: r.tokenTrendResponse,
+      errors: ['not_found'],
+    },
+  },
+  {
+    method: 'get',
+    path: '/analytics/agents/activity',
+    scope: 'audit:read',
+    handle: agentActivity,
+    doc: {
+      summary: 'Agent actions by UTC weekday and hour',
+      description: 'With ANALYTICS_ENABLED=false: 404 `not_found`.',
+      query: analyticsDaysQuery,
+      status: 200,
+      response: r.agentActivityResponse,
+      errors: ['not_found'],
+    },
+  },
+  {
+    method: 'get',
+    path: '/analytics/agents',
+    scope: 'audit:read',
+    handle: agentSummary,
+    doc: {
+      summary: 'Per agent this month: tokens, API calls, last activity',
+      description: 'With ANALYTICS_ENABLED=false: 404 `not_found`.',
+      query: agentSummaryQuery,
+      status: 200,
+      response: r.agentSummaryResponse,
+      errors: ['not_found'],
+    },
+  },
 ];
 
 async function tokenTrend({ req, clients: { audit } }: HandlerContext): Promise<Reply> {

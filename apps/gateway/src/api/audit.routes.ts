@@ -2,6 +2,7 @@ import { parseRequest } from '@agentidp/shared/errors';
 import { callUnary, toTimestamp } from '@agentidp/shared/grpc';
 import * as present from './audit.presenters';
 import { auditEventParam, listAuditQuery, noQuery, verifyAuditQuery } from './audit.schemas';
+import * as r from './responses';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
 
 /**
@@ -10,9 +11,44 @@ import type { HandlerContext, Reply, RouteSpec } from './route-table';
  * `/audit/verify` comes before `/audit/:event_id` so it is not read as an id.
  */
 export const AUDIT_ROUTES: readonly RouteSpec[] = [
-  { method: 'get', path: '/audit', scope: 'audit:read', handle: listEvents },
-  { method: 'get', path: '/audit/verify', scope: 'audit:read', handle: verifyChain },
-  { method: 'get', path: '/audit/:event_id', scope: 'audit:read', handle: getEvent },
+  {
+    method: 'get',
+    path: '/audit',
+    scope: 'audit:read',
+    handle: listEvents,
+    doc: {
+      summary: "The organization's audit events, newest first",
+      query: listAuditQuery,
+      status: 200,
+      response: r.auditPage,
+    },
+  },
+  {
+    method: 'get',
+    path: '/audit/verify',
+    scope: 'audit:read',
+    handle: verifyChain,
+    doc: {
+      summary: "Recompute the organization's hash chain",
+      description: 'Always 200 with the result: a broken chain is a finding, not a failed request.',
+      query: verifyAuditQuery,
+      status: 200,
+      response: r.verificationResponse,
+    },
+  },
+  {
+    method: 'get',
+    path: '/audit/:event_id',
+    scope: 'audit:read',
+    handle: getEvent,
+    doc: {
+      summary: 'One audit event',
+      params: auditEventParam,
+      query: noQuery,
+      status: 200,
+      response: r.auditEventResponse,
+    },
+  },
 ];
 
 const timestamp = (value: string | undefined) => (value ? toTimestamp(new Date(value)) : undefined);

@@ -2,13 +2,49 @@ import { parseRequest } from '@agentidp/shared/errors';
 import { callUnary } from '@agentidp/shared/grpc';
 import * as present from './billing.presenters';
 import { upgradeBody, usageQuery } from './billing.schemas';
+import * as r from './responses';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
 
 /** Tiers, usage and upgrades, served by billing. */
 export const BILLING_ROUTES: readonly RouteSpec[] = [
-  { method: 'get', path: '/tiers/status', scope: null, handle: tierStatus },
-  { method: 'post', path: '/tiers/upgrade', scope: 'billing:write', handle: upgrade },
-  { method: 'get', path: '/billing/usage', scope: 'billing:read', handle: usage },
+  {
+    method: 'get',
+    path: '/tiers/status',
+    scope: null,
+    handle: tierStatus,
+    doc: {
+      summary: "The organization's tier, limits and today's usage",
+      status: 200,
+      response: r.tierStatusResponse,
+    },
+  },
+  {
+    method: 'post',
+    path: '/tiers/upgrade',
+    scope: 'billing:write',
+    handle: upgrade,
+    doc: {
+      summary: 'Start an upgrade: a Stripe Checkout URL',
+      description: 'With billing disabled: 409 `conflict`. A target that is not an upgrade: 400.',
+      body: upgradeBody,
+      example: { target_tier: 'pro' },
+      status: 200,
+      response: r.checkoutResponse,
+      errors: ['conflict'],
+    },
+  },
+  {
+    method: 'get',
+    path: '/billing/usage',
+    scope: 'billing:read',
+    handle: usage,
+    doc: {
+      summary: 'Daily API calls and tokens, and the subscription',
+      query: usageQuery,
+      status: 200,
+      response: r.usageResponse,
+    },
+  },
 ];
 
 // ── Handlers: parse → call → present ─────────────────────────────────────────────────────────

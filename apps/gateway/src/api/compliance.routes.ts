@@ -5,6 +5,7 @@ import { callUnary } from '@agentidp/shared/grpc';
 import { agentCard, time } from './presenters';
 import * as present from './audit.presenters';
 import { agentCardsQuery, noQuery } from './audit.schemas';
+import * as r from './responses';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
 
 /**
@@ -17,8 +18,35 @@ import type { HandlerContext, Reply, RouteSpec } from './route-table';
  * organization-wide activity (which is what `audit:read` guards).
  */
 export const COMPLIANCE_ROUTES: readonly RouteSpec[] = [
-  { method: 'get', path: '/compliance/report', scope: 'audit:read', handle: complianceReport },
-  { method: 'get', path: '/compliance/agent-cards', scope: 'agents:read', handle: agentCards },
+  {
+    method: 'get',
+    path: '/compliance/report',
+    scope: 'audit:read',
+    handle: complianceReport,
+    doc: {
+      summary: "The organization's controls with status and evidence",
+      description:
+        'Cached for five minutes per organization (`X-Cache: HIT|MISS`). With COMPLIANCE_ENABLED=false: 404 `not_found`.',
+      query: noQuery,
+      status: 200,
+      response: r.complianceReportResponse,
+      errors: ['not_found'],
+    },
+  },
+  {
+    method: 'get',
+    path: '/compliance/agent-cards',
+    scope: 'agents:read',
+    handle: agentCards,
+    doc: {
+      summary: "AGNTCY cards of the organization's active agents",
+      description: 'With COMPLIANCE_ENABLED=false: 404 `not_found`.',
+      query: agentCardsQuery,
+      status: 200,
+      response: r.agentCardPage,
+      errors: ['not_found'],
+    },
+  },
 ];
 
 async function complianceReport({ req, clients: { audit } }: HandlerContext): Promise<Reply> {

@@ -1,4 +1,6 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
+import type { ErrorCode } from '@agentidp/shared/errors';
 import type { ManagementScope } from '@agentidp/shared/identity';
 import type { KeyValueStore } from '@agentidp/shared/store';
 import type { ResolvedTier } from '@agentidp/shared/tiers';
@@ -25,15 +27,34 @@ export interface Reply {
 }
 
 /**
+ * What the OpenAPI document says of a route: the schemas its handler parses the request with, its
+ * success answer and the error codes it adds to those every route of its kind can answer.
+ */
+export interface RouteDoc {
+  summary: string;
+  description?: string;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** A request body a client could send, shown in the document. */
+  example?: unknown;
+  /** The success status; its body is `response` (none for 204). */
+  status: number;
+  response?: z.ZodType;
+  errors?: readonly ErrorCode[];
+}
+
+/**
  * One row per authenticated route: method, path (under /api/v1), the scope it requires (`null`:
- * any valid token) and the handler (parse → call → present). Tables like this are the single
- * place to read who may call what.
+ * any valid token), the handler (parse → call → present) and its description in the OpenAPI
+ * document. Tables like this are the single place to read who may call what.
  */
 export interface RouteSpec {
   method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   scope: ManagementScope | null;
   handle: (ctx: HandlerContext) => Promise<Reply>;
+  doc: RouteDoc;
 }
 
 /** Mounts route tables behind `authenticate`: scope check → handler → JSON reply. */

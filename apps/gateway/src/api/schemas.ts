@@ -65,6 +65,9 @@ export const listAgentsQuery = z.strictObject({
     .optional(),
 });
 
+/** An agent's credentials: a list like every other. */
+export const listCredentialsQuery = z.strictObject({ ...pageQuery });
+
 export const createCredentialBody = z.strictObject({
   scopes: credentialFields.scopes.optional(),
   expires_at: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }).optional(),

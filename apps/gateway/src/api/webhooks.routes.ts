@@ -1,5 +1,6 @@
 import { parseRequest } from '@agentidp/shared/errors';
 import { callUnary } from '@agentidp/shared/grpc';
+import * as r from './responses';
 import * as present from './webhooks.presenters';
 import type { HandlerContext, Reply, RouteSpec } from './route-table';
 import { emptyBody } from './schemas';
@@ -17,25 +18,128 @@ import {
  * another organization's webhook is 404 on every route.
  */
 export const WEBHOOK_ROUTES: readonly RouteSpec[] = [
-  { method: 'post', path: '/webhooks', scope: 'webhooks:write', handle: createWebhook },
-  { method: 'get', path: '/webhooks', scope: 'webhooks:read', handle: listWebhooks },
-  { method: 'get', path: '/webhooks/:webhook_id', scope: 'webhooks:read', handle: getWebhook },
-  { method: 'patch', path: '/webhooks/:webhook_id', scope: 'webhooks:write', handle: updateWebhook },
-  { method: 'delete', path: '/webhooks/:webhook_id', scope: 'webhooks:write', handle: deleteWebhook },
+  {
+    method: 'post',
+    path: '/webhooks',
+    scope: 'webhooks:write',
+    handle: createWebhook,
+    doc: {
+      summary: 'Create a webhook',
+      description:
+        'The URL must be https and must not name a private, loopback or reserved address; the signing secret is returned only here. At most 25 webhooks per organization.',
+      body: createWebhookBody,
+      example: {
+        name: 'CRM sync',
+        url: 'https://hooks.example.com/agentidp',
+        events: ['agent.*', 'credential.revoked'],
+      },
+      status: 201,
+      response: r.createdWebhookResponse,
+      errors: ['conflict'],
+    },
+  },
+  {
+    method: 'get',
+    path: '/webhooks',
+    scope: 'webhooks:read',
+    handle: listWebhooks,
+    doc: {
+      summary: "The organization's webhooks, oldest first",
+      query: noQuery,
+      status: 200,
+      response: r.webhookListResponse,
+    },
+  },
+  {
+    method: 'get',
+    path: '/webhooks/:webhook_id',
+    scope: 'webhooks:read',
+    handle: getWebhook,
+    doc: {
+      summary: 'One webhook',
+      params: webhookParam,
+      query: noQuery,
+      status: 200,
+      response: r.webhookResponse,
+    },
+  },
+  {
+    method: 'patch',
+    path: '/webhooks/:webhook_id',
+    scope: 'webhooks:write',
+    handle: updateWebhook,
+    doc: {
+      summary: 'Change a webhook',
+      description: 'Setting `active: true` on a disabled webhook resets its failure count.',
+      params: webhookParam,
+      body: updateWebhookBody,
+      example: { events: ['agent.*'], active: true },
+      status: 200,
+      response: r.webhookResponse,
+    },
+  },
+  {
+    method: 'delete',
+    path: '/webhooks/:webhook_id',
+    scope: 'webhooks:write',
+    handle: deleteWebhook,
+    doc: { summary: 'Delete a webhook and its deliveries', params: webhookParam, status: 204 },
+  },
   {
     method: 'post',
     path: '/webhooks/:webhook_id/rotate-secret',
     scope: 'webhooks:write',
     handle: rotateSecret,
+    doc: {
+      summary: "Rotate a webhook's signing secret",
+      description: 'For 24 hours deliveries carry signatures under both the new and the previous secret.',
+      params: webhookParam,
+      body: emptyBody,
+      status: 200,
+      response: r.signingSecretResponse,
+    },
   },
-  { method: 'get', path: '/webhooks/:webhook_id/deliveries', scope: 'webhooks:read', handle: listDeliveries },
+  {
+    method: 'get',
+    path: '/webhooks/:webhook_id/deliveries',
+    scope: 'webhooks:read',
+    handle: listDeliveries,
+    doc: {
+      summary: "A webhook's deliveries, newest first",
+      params: webhookParam,
+      query: listDeliveriesQuery,
+      status: 200,
+      response: r.webhookDeliveryPage,
+    },
+  },
   {
     method: 'post',
     path: '/webhooks/:webhook_id/deliveries/:delivery_id/redeliver',
     scope: 'webhooks:write',
     handle: redeliver,
+    doc: {
+      summary: 'Send a delivery again',
+      description: 'Due again now, with a fresh set of attempts, whatever its status.',
+      params: deliveryParams,
+      body: emptyBody,
+      status: 202,
+      response: r.queuedDeliveryResponse,
+    },
   },
-  { method: 'post', path: '/webhooks/:webhook_id/test', scope: 'webhooks:write', handle: sendTest },
+  {
+    method: 'post',
+    path: '/webhooks/:webhook_id/test',
+    scope: 'webhooks:write',
+    handle: sendTest,
+    doc: {
+      summary: 'Send a webhook.test event',
+      description: 'Queued to this webhook whatever its `events`; the event is not in the audit log.',
+      params: webhookParam,
+      body: emptyBody,
+      status: 202,
+      response: r.queuedDeliveryResponse,
+    },
+  },
 ];
 
 async function createWebhook({ req, clients: { audit } }: HandlerContext): Promise<Reply> {

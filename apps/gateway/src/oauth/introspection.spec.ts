@@ -117,6 +117,7 @@ describe('POST /oauth2/introspect (RFC 7662)', () => {
       error: 'insufficient_scope',
       error_description: 'Introspection requires the tokens:read scope',
     });
+    expect(res.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="tokens:read"');
     expect(res.headers['x-ratelimit-limit']).toBe('100');
   });
 

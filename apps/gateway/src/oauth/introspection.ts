@@ -6,6 +6,9 @@ import { clientCredentials, clientIp, formParams, noStore, parseForm, requireFor
 import { OAuthError } from './oauth-errors';
 import { outcomeOf, type OAuthEndpointDeps } from './token';
 
+/** What the calling client's credential must hold (auth checks it; the 403 names it). */
+const INTROSPECTION_SCOPE = 'tokens:read';
+
 /** RFC 7662 §2.1: the token to introspect, at most what any token of ours could be. */
 const MAX_TOKEN_LENGTH = 8_192;
 
@@ -38,6 +41,13 @@ export function introspectionEndpoint(deps: OAuthEndpointDeps): RequestHandler[]
       if (response.error) {
         if (response.error === 'invalid_client' && client.basic) {
           res.setHeader('WWW-Authenticate', 'Basic realm="agentidp"');
+        }
+        // The client authenticated but its credential lacks the scope introspection needs.
+        if (response.error === 'insufficient_scope') {
+          res.setHeader(
+            'WWW-Authenticate',
+            `Bearer error="insufficient_scope", scope="${INTROSPECTION_SCOPE}"`,
+          );
         }
         throw new OAuthError(response.error, response.errorDescription);
       }

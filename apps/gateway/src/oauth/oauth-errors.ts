@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from '@agentidp/shared/runtime';
 
 /** RFC 6749 §5.2 / RFC 7009 / RFC 7662 error codes and the HTTP status each is answered with. */
-const OAUTH_ERROR_STATUS: Record<string, number> = {
+const OAUTH_ERROR_STATUS = {
   invalid_request: 400,
   invalid_client: 401,
   invalid_grant: 400,
@@ -15,7 +15,10 @@ const OAUTH_ERROR_STATUS: Record<string, number> = {
   rate_limit_exceeded: 429,
   tier_limit_exceeded: 429,
   temporarily_unavailable: 503,
-};
+} as const satisfies Record<string, number>;
+
+/** Every `error` an OAuth endpoint answers with (the OpenAPI document's enum). */
+export const OAUTH_ERROR_CODES = Object.keys(OAUTH_ERROR_STATUS) as (keyof typeof OAUTH_ERROR_STATUS)[];
 
 /** An OAuth error answer: `{ "error", "error_description" }` with the status of its code. */
 export class OAuthError extends Error {
@@ -46,7 +49,7 @@ export function oauthErrors(logger: Logger): ErrorRequestHandler {
 export function sendOAuthError(res: Response, error: OAuthError): void {
   res.setHeader('Cache-Control', 'no-store');
   res
-    .status(OAUTH_ERROR_STATUS[error.error] ?? 400)
+    .status((OAUTH_ERROR_STATUS as Record<string, number>)[error.error] ?? 400)
     .json({ error: error.error, error_description: error.description });
 }
 

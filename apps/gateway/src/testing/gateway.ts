@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import express, { type Express } from 'express';
 import type { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import {
   IntrospectTokenResponse,
@@ -21,6 +21,8 @@ import type {
   GetOrganizationResponse,
   ListAgentsRequest,
   ListAgentsResponse,
+  ListCredentialsRequest,
+  ListCredentialsResponse,
   RegistryServiceClient,
 } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import {
@@ -37,6 +39,7 @@ import { MemoryStore, type KeyValueStore } from '@agentidp/shared/store';
 import { captureLogs, type CapturedLogs } from '@agentidp/shared/testing';
 import { TIER_CONFIG } from '@agentidp/shared/tiers';
 import { createApp, type GatewayDeps } from '../app';
+import { checkResponses, ResponseValidator } from '../openapi/response-validator';
 import type { RateLimitConfig } from '../config';
 import { fakeClient, fakeUnary, unavailable, type FakeUnary } from './grpc-fakes';
 import { TEST_PRINCIPAL, TEST_TOKEN_CONFIG, TestSigner } from './tokens';
@@ -54,6 +57,7 @@ export interface FakeAuth {
 export interface FakeRegistry {
   getOrganization: FakeUnary<GetOrganizationRequest, GetOrganizationResponse>;
   listAgents: FakeUnary<ListAgentsRequest, ListAgentsResponse>;
+  listCredentials: FakeUnary<ListCredentialsRequest, ListCredentialsResponse>;
 }
 
 export interface FakeBilling {
@@ -69,7 +73,10 @@ export interface TestGatewayOptions {
 }
 
 export interface TestGateway {
+  /** The gateway behind the test-mode response check (what tests send requests to). */
   app: Express;
+  /** The gateway's own app, without the check: its router is what the contract tests walk. */
+  gatewayApp: Express;
   auth: FakeAuth;
   registry: FakeRegistry;
   billing: FakeBilling;
@@ -136,6 +143,7 @@ export async function testGateway(options: TestGatewayOptions = {}): Promise<Tes
   const registry: FakeRegistry = {
     getOrganization: fakeUnary(() => ({ organization: TEST_ORGANIZATION })),
     listAgents: fakeUnary(() => ({ agents: [], nextCursor: '' })),
+    listCredentials: fakeUnary(() => ({ credentials: [], nextCursor: '' })),
   };
   const billing: FakeBilling = {
     getOrgTier: fakeUnary(() => ({
@@ -172,7 +180,23 @@ export async function testGateway(options: TestGatewayOptions = {}): Promise<Tes
       audit: fakeClient<AuditServiceClient>('audit', {}),
     },
   };
-  return { app: createApp(deps), auth, registry, billing, store, metrics, logs, signer };
+  const gatewayApp = createApp(deps);
+  return { app: checkedApp(gatewayApp), gatewayApp, auth, registry, billing, store, metrics, logs, signer };
+}
+
+let validator: ResponseValidator | undefined;
+
+/**
+ * The app behind the test-mode response check: every answer is compared with the OpenAPI document,
+ * and one that differs becomes a 500 naming the difference, which fails the test that asked.
+ */
+export function checkedApp(app: Express): Express {
+  validator ??= new ResponseValidator();
+  const outer = express();
+  outer.disable('x-powered-by');
+  outer.use(checkResponses(validator));
+  outer.use(app);
+  return outer;
 }
 
 /** A MemoryStore whose revocation projection is complete: every publisher has written its sentinel. */

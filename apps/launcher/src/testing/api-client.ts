@@ -1,3 +1,14 @@
+import { ResponseValidator, type Exchange } from '@agentidp/gateway/openapi';
+
+/** One validator per process: compiling the document's schemas is done once. */
+let validator: ResponseValidator | undefined;
+
+/** Throws naming every way an answer of the gateway differs from its OpenAPI document. */
+export function assertDocumented(exchange: Exchange): void {
+  validator ??= new ResponseValidator();
+  validator.assert(exchange);
+}
+
 /** A small HTTP client for the public API, as an outside client would use it (fetch only). */
 export interface Reply {
   status: number;
@@ -15,6 +26,10 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * Every answer is checked against the gateway's OpenAPI document (status, media type, body schema):
+ * a mismatch throws, so the test that received it fails.
+ */
 export class ApiClient {
   constructor(readonly base: string) {}
 
@@ -27,6 +42,13 @@ export class ApiClient {
     if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     const res = await fetch(`${this.base}${path}`, { method, headers, body });
     const text = await res.text();
+    assertDocumented({
+      method,
+      url: path,
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? undefined,
+      body: text,
+    });
     let parsed: Record<string, unknown> = {};
     try {
       parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};

@@ -1,5 +1,6 @@
 import type { Env } from '@agentidp/shared/config';
 import { createTestDatabase, freePort, type TestDatabase } from '@agentidp/shared/testing';
+import { assertDocumented } from './api-client';
 
 export interface StackEnv {
   env: Env;
@@ -41,7 +42,16 @@ export async function stackEnv(): Promise<StackEnv> {
   return { env, database, gatewayPort };
 }
 
+/** GET a JSON endpoint of the gateway; the answer is checked against the OpenAPI document. */
 export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  const text = await res.text();
+  assertDocumented({
+    method: 'GET',
+    url: new URL(url).pathname,
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? undefined,
+    body: text,
+  });
+  return { status: res.status, body: JSON.parse(text) as Record<string, unknown> };
 }

@@ -16,6 +16,7 @@ import {
   type VerifyClientSecretResponse,
 } from '@agentidp/proto/nest/agentid/registry/v1/registry';
 import { fromTimestamp, toTimestamp } from '@agentidp/shared/grpc';
+import { encodeCursor } from '../agents/cursor';
 import { toProtoCredential, toProtoIssuedCredential } from './credentials.mapping';
 import { CredentialsService } from './credentials.service';
 
@@ -39,9 +40,19 @@ export class CredentialsGrpcController implements Pick<RegistryServiceController
 
   @GrpcMethod(REGISTRY_SERVICE_NAME, 'listCredentials')
   async listCredentials(request: ListCredentialsRequest): Promise<ListCredentialsResponse> {
-    const credentials = await this.credentials.list(requireTenant(), request.agentId);
+    const page = await this.credentials.list(requireTenant(), {
+      agentId: request.agentId,
+      limit: request.limit,
+      cursor: request.cursor,
+    });
     const now = new Date();
-    return { credentials: credentials.map((c) => toProtoCredential(c, now)) };
+    return {
+      credentials: page.credentials.map((c) => toProtoCredential(c, now)),
+      // The agent list's cursor format: (created_at, id) of the last row.
+      nextCursor: page.next
+        ? encodeCursor({ createdAt: page.next.createdAt, agentId: page.next.credentialId })
+        : '',
+    };
   }
 
   @GrpcMethod(REGISTRY_SERVICE_NAME, 'rotateCredential')

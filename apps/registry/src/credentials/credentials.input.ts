@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseRequest } from '@agentidp/shared/errors';
 import { canonicalUuid, credentialFields } from '@agentidp/shared/identity';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../agents/agents.input';
+import { decodeCursor } from '../agents/cursor';
 
 /** Request rules of the credential RPCs, keyed by the public API's field names. */
 
@@ -71,4 +73,58 @@ export function parseRotateCredential(input: RotateCredentialInput): RotateCrede
     credentialId: valid.credential_id,
     gracePeriodSeconds: valid.grace_period_seconds,
   };
+}
+
+export interface ListCredentialsInput {
+  agentId: string;
+  /** 1-100; 0: the default page size. */
+  limit: number;
+  /** '' for the first page. */
+  cursor: string;
+}
+
+/** Keyset position of the last credential of a page. */
+export interface CredentialCursor {
+  createdAt: Date;
+  credentialId: string;
+}
+
+export interface CredentialListQuery {
+  agentId: string;
+  limit: number;
+  after?: CredentialCursor;
+}
+
+const limitMessage = `must be an integer from 1 to ${MAX_PAGE_SIZE}`;
+
+/**
+ * An agent's credentials page like its agents: newest first, `limit` and an opaque cursor in the
+ * same format as the agent list's (`created_at` and the row's id).
+ */
+const listCredentialsSchema = z.object({
+  agent_id: canonicalUuid,
+  limit: z
+    .number()
+    .int({ message: limitMessage })
+    .min(0, { message: limitMessage })
+    .max(MAX_PAGE_SIZE, { message: limitMessage })
+    .transform((n) => (n === 0 ? DEFAULT_PAGE_SIZE : n)),
+  cursor: z.string().transform((value, ctx): CredentialCursor | undefined => {
+    if (value === '') return undefined;
+    const position = decodeCursor(value);
+    if (!position) {
+      ctx.addIssue({ code: 'custom', message: 'is not a cursor from a previous page' });
+      return z.NEVER;
+    }
+    return { createdAt: position.createdAt, credentialId: position.agentId };
+  }),
+});
+
+export function parseListCredentials(input: ListCredentialsInput): CredentialListQuery {
+  const valid = parseRequest(
+    listCredentialsSchema,
+    { agent_id: input.agentId, limit: input.limit, cursor: input.cursor },
+    'list query',
+  );
+  return { agentId: valid.agent_id, limit: valid.limit, after: valid.cursor };
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
 import type { Pool, PoolClient, Queryable } from '@agentidp/shared/db';
 import type { AgentStatus } from '@agentidp/shared/identity';
+import type { CredentialListQuery } from './credentials.input';
 import type { CredentialRecord, NewCredential } from './credentials.types';
 
 interface CredentialRow {
@@ -94,13 +95,21 @@ export class CredentialsRepository {
     return rows[0] ? toCredential(rows[0]) : undefined;
   }
 
-  /** Every credential of the organization's agent, newest first. */
-  async listForAgent(organizationId: string, agentId: string): Promise<CredentialRecord[]> {
+  /** One page of the organization's agent's credentials, newest first: `limit` plus one (is there more?). */
+  async listForAgent(organizationId: string, query: CredentialListQuery): Promise<CredentialRecord[]> {
+    const values: unknown[] = [organizationId, query.agentId];
+    let after = '';
+    if (query.after) {
+      values.push(query.after.createdAt, query.after.credentialId);
+      after = 'AND (created_at, credential_id) < ($3::timestamptz, $4::uuid)';
+    }
+    values.push(query.limit + 1);
     const { rows } = await this.pool.query<CredentialRow>(
       `SELECT ${COLUMNS} FROM registry.credentials
-        WHERE organization_id = $1 AND agent_id = $2
-        ORDER BY created_at DESC, credential_id DESC`,
-      [organizationId, agentId],
+        WHERE organization_id = $1 AND agent_id = $2 ${after}
+        ORDER BY created_at DESC, credential_id DESC
+        LIMIT $${values.length}`,
+      values,
     );
     return rows.map(toCredential);
   }

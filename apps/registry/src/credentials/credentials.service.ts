@@ -5,7 +5,6 @@ import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db
 import { DomainError } from '@agentidp/shared/errors';
 import { isManagementScope, MAX_CLIENT_ID_LENGTH, OPENID_SCOPE } from '@agentidp/shared/identity';
 import type { NewOutboxEvent } from '@agentidp/shared/outbox';
-import { parseAgentId } from '../agents/agents.input';
 import { agentNotFound } from '../agents/agents.service';
 import { AgentsRepository } from '../agents/agents.repository';
 import type { AgentRecord } from '../agents/agents.types';
@@ -14,9 +13,12 @@ import { ClientSecrets } from './client-secrets';
 import {
   parseCreateCredential,
   parseCredentialRef,
+  parseListCredentials,
   parseRotateCredential,
   type CreateCredentialInput,
+  type CredentialCursor,
   type CredentialRef,
+  type ListCredentialsInput,
   type RotateCredentialInput,
 } from './credentials.input';
 import { CredentialsRepository } from './credentials.repository';
@@ -27,6 +29,12 @@ import {
   type VerifyResult,
 } from './credentials.types';
 import { GRANT_MANAGEMENT_SCOPE, resolveCredentialScopes } from './scope-policy';
+
+export interface CredentialPage {
+  credentials: CredentialRecord[];
+  /** Where the next page starts; undefined on the last page. */
+  next?: CredentialCursor;
+}
 
 /** Credential rules: issue, list, rotate, revoke, and the token path's secret check. */
 @Injectable()
@@ -69,12 +77,19 @@ export class CredentialsService {
     });
   }
 
-  /** The agent's credentials, newest first; never a secret or a hash. */
-  async list(tenant: Tenant, agentId: string): Promise<CredentialRecord[]> {
-    const id = parseAgentId(agentId);
-    const agent = await this.agents.find(tenant.organizationId, id);
+  /** One page of the agent's credentials, newest first; never a secret or a hash. */
+  async list(tenant: Tenant, input: ListCredentialsInput): Promise<CredentialPage> {
+    const query = parseListCredentials(input);
+    const agent = await this.agents.find(tenant.organizationId, query.agentId);
     if (!agent) throw agentNotFound();
-    return this.credentials.listForAgent(tenant.organizationId, id);
+    const rows = await this.credentials.listForAgent(tenant.organizationId, query);
+    const credentials = rows.slice(0, query.limit);
+    const last = credentials[credentials.length - 1];
+    const more = rows.length > query.limit && last !== undefined;
+    return {
+      credentials,
+      next: more ? { createdAt: last.createdAt, credentialId: last.credentialId } : undefined,
+    };
   }
 
   /**
