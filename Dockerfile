@@ -104,11 +104,12 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
       --shell /usr/sbin/nologin agentidp
 
 # ── grpc-runtime: the gRPC services' health check: grpc.health.v1.Health/Check for "" must
-#    answer SERVING (response bytes 08 01), using the service's own @grpc/grpc-js. Each service
+#    answer SERVING (response bytes 08 01), using the service's own @grpc/grpc-js and its own
+#    internal certificate from GRPC_TLS_DIR (internal gRPC is mutual TLS only). Each service
 #    target sets GRPC_HEALTH_PORT to its port (set it too if you change <SERVICE>_GRPC_PORT).
 FROM runtime AS grpc-runtime
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=5 \
-  CMD ["node", "-e", "const g=require('@grpc/grpc-js');new g.Client('127.0.0.1:'+process.env.GRPC_HEALTH_PORT,g.credentials.createInsecure()).makeUnaryRequest('/grpc.health.v1.Health/Check',(b)=>b,(b)=>b,Buffer.alloc(0),new g.Metadata(),{deadline:Date.now()+3000},(e,r)=>process.exit(!e&&r&&r[0]===8&&r[1]===1?0:1))"]
+  CMD ["node", "-e", "const g=require('@grpc/grpc-js'),f=require('fs'),r=(n)=>f.readFileSync(process.env.GRPC_TLS_DIR+'/'+n);new g.Client('127.0.0.1:'+process.env.GRPC_HEALTH_PORT,g.credentials.createSsl(r('ca.crt'),r('tls.key'),r('tls.crt'),{checkServerIdentity:()=>undefined}),{'grpc.ssl_target_name_override':'localhost'}).makeUnaryRequest('/grpc.health.v1.Health/Check',(b)=>b,(b)=>b,Buffer.alloc(0),new g.Metadata(),{deadline:Date.now()+3000},(e,r)=>process.exit(!e&&r&&r[0]===8&&r[1]===1?0:1))"]
 
 # ── targets ───────────────────────────────────────────────────────────────────────────────────
 # Owned by root and read-only for the app user: the process cannot rewrite its own code.

@@ -37,6 +37,31 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    // Request schemas build strings from safeString() (@agentidp/shared/schema), which refuses
+    // U+0000 and unpaired surrogates before Postgres can; configuration (environment variables,
+    // which cannot hold them), tests and the schemas that only describe (the OpenAPI document's
+    // answers and OAuth forms) are exempt.
+    files: ['apps/*/src/**/*.ts', 'packages/shared/src/identity/**/*.ts', 'packages/nest-kit/src/**/*.ts'],
+    ignores: [
+      '**/src/config.ts',
+      '**/*.spec.ts',
+      '**/src/testing/**',
+      'apps/gateway/src/openapi/**',
+      'apps/gateway/src/api/responses.ts',
+      'apps/gateway/src/oauth/oauth.schemas.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='z'][callee.property.name='string']",
+          message:
+            'Use safeString() from @agentidp/shared/schema: it refuses U+0000 and unpaired surrogates.',
+        },
+      ],
+    },
+  },
+  {
     // Unit specs live beside the code and run without Postgres or Redis (`pnpm test:unit`); a spec
     // that needs a real backend is an integration spec and belongs in the package's test/.
     files: ['**/src/**/*.spec.ts'],

@@ -5,9 +5,15 @@ import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit'
 import type { DomainEvent } from '@agentidp/proto/grpc/agentid/common/v1/event';
 import type { Pool } from '@agentidp/shared/db';
 import { fromGrpcError } from '@agentidp/shared/errors';
-import { callUnary, CHANNEL_OPTIONS, INSECURE, toTimestamp } from '@agentidp/shared/grpc';
+import { callUnary, toTimestamp } from '@agentidp/shared/grpc';
 import type { KeyValueStore } from '@agentidp/shared/store';
-import { createTestDatabase, createTestStore, freePort, type TestDatabase } from '@agentidp/shared/testing';
+import {
+  createTestDatabase,
+  createTestStore,
+  freePort,
+  testChannel,
+  type TestDatabase,
+} from '@agentidp/shared/testing';
 import { loadAuditConfig, startAudit } from '../src';
 
 function event(overrides: Partial<DomainEvent> = {}): DomainEvent {
@@ -50,7 +56,8 @@ describe('AuditService.AppendEvents over gRPC', () => {
       store,
     });
     pool = audit.pool;
-    client = new AuditServiceClient(`127.0.0.1:${port}`, INSECURE, CHANNEL_OPTIONS);
+    // The outbox relays' caller: a service, not the gateway.
+    client = new AuditServiceClient(`127.0.0.1:${port}`, ...(await testChannel('audit', 'registry')));
   }, 60_000);
 
   afterAll(async () => {

@@ -6,10 +6,16 @@ import type { DomainEvent } from '@agentidp/proto/grpc/agentid/common/v1/event';
 import type { Env } from '@agentidp/shared/config';
 import type { Pool } from '@agentidp/shared/db';
 import { DomainError, fromGrpcError } from '@agentidp/shared/errors';
-import { callUnary, CHANNEL_OPTIONS, INSECURE, toTimestamp, type UnaryMethod } from '@agentidp/shared/grpc';
+import { callUnary, toTimestamp, type UnaryMethod } from '@agentidp/shared/grpc';
 import { CONTEXT_METADATA } from '@agentidp/shared/runtime';
 import type { KeyValueStore } from '@agentidp/shared/store';
-import { createTestDatabase, createTestStore, freePort, type TestDatabase } from '@agentidp/shared/testing';
+import {
+  createTestDatabase,
+  createTestStore,
+  freePort,
+  testChannel,
+  type TestDatabase,
+} from '@agentidp/shared/testing';
 import { loadAuditConfig, startAudit } from '../src';
 
 export const HMAC_KEY = Buffer.alloc(32, 3).toString('base64');
@@ -46,7 +52,7 @@ export async function startHarness(env: Env = {}, existing?: TestDatabase): Prom
     ...extra,
   });
   const start = (extra: Env = {}) => startAudit({ config: loadAuditConfig(configEnv(extra)), store });
-  const client = new AuditServiceClient(`127.0.0.1:${port}`, INSECURE, CHANNEL_OPTIONS);
+  const client = new AuditServiceClient(`127.0.0.1:${port}`, ...(await testChannel('audit')));
   const harness: AuditHarness = {
     audit: await start(),
     client,

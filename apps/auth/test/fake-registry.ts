@@ -1,10 +1,10 @@
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { Server, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import {
   RegistryServiceService,
   type VerifyClientSecretRequest,
   type VerifyClientSecretResponse,
 } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
-import { freePort } from '@agentidp/shared/testing';
+import { freePort, testServerCredentials } from '@agentidp/shared/testing';
 
 /** A credential the fake registry knows. */
 export interface FakeCredential {
@@ -49,6 +49,8 @@ export class FakeRegistry {
   /** (Re)starts serving on the same port. */
   async listen(): Promise<void> {
     const server = new Server();
+    // The registry's development certificate: auth accepts no other server as the registry.
+    const credentials = await testServerCredentials('registry');
     server.addService(RegistryServiceService, {
       verifyClientSecret: (
         call: ServerUnaryCall<VerifyClientSecretRequest, VerifyClientSecretResponse>,
@@ -60,9 +62,7 @@ export class FakeRegistry {
       },
     });
     await new Promise<void>((resolve, reject) =>
-      server.bindAsync(this.address, ServerCredentials.createInsecure(), (error) =>
-        error ? reject(error) : resolve(),
-      ),
+      server.bindAsync(this.address, credentials, (error) => (error ? reject(error) : resolve())),
     );
     this.server = server;
   }

@@ -12,9 +12,9 @@ import type { RunningService } from '@agentidp/nest-kit';
 import { AuthServiceClient, type IssueTokenRequest } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import type { Env } from '@agentidp/shared/config';
 import type { Pool } from '@agentidp/shared/db';
-import { callUnary, CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import { callUnary } from '@agentidp/shared/grpc';
 import type { KeyValueStore } from '@agentidp/shared/store';
-import { freePort, type CapturedLogs } from '@agentidp/shared/testing';
+import { freePort, testChannel, type CapturedLogs } from '@agentidp/shared/testing';
 import { decryptPrivateKey, deriveEncryptionKey, loadAuthConfig, startAuth } from '../src';
 import type { FakeCredential, FakeRegistry } from './fake-registry';
 
@@ -59,7 +59,7 @@ export async function startInstance(options: {
     store: options.store,
     logDestination: options.logs?.destination,
   });
-  const client = new AuthServiceClient(`127.0.0.1:${port}`, INSECURE, CHANNEL_OPTIONS);
+  const client = new AuthServiceClient(`127.0.0.1:${port}`, ...(await testChannel('auth')));
   return {
     service,
     client,

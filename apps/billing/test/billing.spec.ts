@@ -5,7 +5,7 @@ import type { RunningService } from '@agentidp/nest-kit';
 import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
 import type { Pool } from '@agentidp/shared/db';
 import { fromGrpcError } from '@agentidp/shared/errors';
-import { callUnary, CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import { callUnary } from '@agentidp/shared/grpc';
 import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   captureLogs,
@@ -14,6 +14,7 @@ import {
   freePort,
   waitFor,
   type TestDatabase,
+  testChannel,
 } from '@agentidp/shared/testing';
 import { dailyCounterKey, tierVersionKey } from '@agentidp/shared/tiers';
 import { loadBillingConfig, startBilling } from '../src';
@@ -84,7 +85,7 @@ describe('BillingService over gRPC (billing enabled, Stripe API on a local serve
       logDestination: logs.destination,
     });
     pool = billing.pool;
-    client = new BillingServiceClient(`127.0.0.1:${port}`, INSECURE, CHANNEL_OPTIONS);
+    client = new BillingServiceClient(`127.0.0.1:${port}`, ...(await testChannel('billing')));
   }, 60_000);
 
   afterAll(async () => {

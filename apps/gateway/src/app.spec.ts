@@ -3,6 +3,7 @@ import express from 'express';
 import request from 'supertest';
 import { HealthCheckResponse_ServingStatus as ServingStatus } from '@agentidp/proto/grpc/grpc/health/v1/health';
 import type { ServiceName } from '@agentidp/shared/config';
+import { revocationReadyKey } from '@agentidp/shared/identity';
 import { createLogger } from '@agentidp/shared/runtime';
 import { MemoryStore } from '@agentidp/shared/store';
 import { captureLogs } from '@agentidp/shared/testing';
@@ -11,10 +12,7 @@ import { requestContext } from './middleware/request-context';
 import { testGateway, type HealthAnswers } from './testing';
 
 /** The gateway app with every service's health answering as given; nothing else is reached. */
-async function buildApp(
-  perService: Partial<Record<ServiceName, HealthAnswers>> = {},
-  store = new MemoryStore(),
-) {
+async function buildApp(perService: Partial<Record<ServiceName, HealthAnswers>> = {}, store?: MemoryStore) {
   const { app, logs } = await testGateway({ health: perService, store });
   return { app, logs };
 }
@@ -32,8 +30,27 @@ describe('gateway app', () => {
       const res = await request(app).get('/ready').expect(200);
       expect(res.body).toEqual({
         status: 'ready',
-        checks: { registry: 'up', auth: 'up', audit: 'up', billing: 'up', database: 'up', store: 'up' },
+        checks: {
+          registry: 'up',
+          auth: 'up',
+          audit: 'up',
+          billing: 'up',
+          database: 'up',
+          store: 'up',
+          revocations: 'up',
+        },
       });
+    });
+
+    it('GET /ready reports revocations down while a publisher has not re-warmed or the store can evict', async () => {
+      const store = new MemoryStore();
+      await store.set(revocationReadyKey('registry'), 'ready:1');
+      await store.set(revocationReadyKey('auth'), 'unsafe:1:allkeys-lru');
+      const { app } = await buildApp({}, store);
+      const res = await request(app).get('/ready').expect(503);
+      expect(res.body.checks).toMatchObject({ store: 'up', revocations: 'down' });
+      await store.set(revocationReadyKey('auth'), 'ready:2');
+      await request(app).get('/ready').expect(200);
     });
 
     it('GET /ready is 503 naming a service that does not answer', async () => {
@@ -104,7 +121,7 @@ describe('gateway app', () => {
     it('malformed JSON → 400 validation_error', async () => {
       const { app } = await buildApp();
       const res = await request(app)
-        .post('/api/v1/agents')
+        .post('/api/v1/organizations')
         .set('Content-Type', 'application/json')
         .send('{"a":');
       expect(res.status).toBe(400);
@@ -114,12 +131,65 @@ describe('gateway app', () => {
       });
     });
 
-    it('a body over 1 MiB → 413 payload_too_large', async () => {
+    it('an anonymous body past the signup bound (4 KiB) → 413 before it is parsed', async () => {
       const { app } = await buildApp();
-      const big = JSON.stringify({ blob: 'x'.repeat(1024 * 1024 + 10) });
-      const res = await request(app).post('/api/v1/agents').set('Content-Type', 'application/json').send(big);
+      const big = JSON.stringify({ name: 'x'.repeat(5 * 1024), slug: 'acme' });
+      const res = await request(app)
+        .post('/api/v1/organizations')
+        .set('Content-Type', 'application/json')
+        .send(big);
       expect(res.status).toBe(413);
-      expect(problem(res).code).toBe('payload_too_large');
+      expect(problem(res)).toMatchObject({
+        code: 'payload_too_large',
+        detail: 'Request body exceeds 4096 bytes',
+      });
+    });
+
+    it('an authenticated route reads its body only after the token: without one, 401 whatever the body', async () => {
+      const { app } = await buildApp();
+      const res = await request(app)
+        .post('/api/v1/agents')
+        .set('Content-Type', 'application/json')
+        .send(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+      expect(res.status).toBe(401);
+    });
+
+    it('with a token: a body over the route bound (64 KiB) → 413, nested deeper than 32 → 400', async () => {
+      const gateway = await testGateway();
+      const token = await gateway.signer.accessToken('agents:write');
+      const post = (body: string) =>
+        request(gateway.app)
+          .post('/api/v1/agents')
+          .set('Authorization', `Bearer ${token}`)
+          .set('Content-Type', 'application/json')
+          .send(body);
+      const big = await post(JSON.stringify({ blob: 'x'.repeat(64 * 1024 + 10) }));
+      expect([big.status, problem(big).code]).toEqual([413, 'payload_too_large']);
+      const deep = await post(`{"metadata":${'['.repeat(40)}${']'.repeat(40)}}`);
+      expect([deep.status, problem(deep).code]).toEqual([400, 'validation_error']);
+      expect(problem(deep).detail).toBe('Request body is nested deeper than 32 levels');
+      const wide = await post(`{"metadata":{"a":[${Array(10_001).fill(1).join(',')}]}}`);
+      expect([wide.status, problem(wide).detail]).toEqual([400, 'Request body holds more than 10000 values']);
+    });
+
+    it('a known path with another method → 405 with Allow, in problem+json', async () => {
+      const { app } = await buildApp();
+      for (const [method, path, allow] of [
+        ['put', '/api/v1/agents', 'GET, HEAD, POST'],
+        ['post', '/api/v1/agents/0b4c2a4e-3a1e-4b59-9d40-3f4a1b7a2c11/rotate-all', undefined],
+        ['get', '/oauth2/token', 'POST'],
+        ['delete', '/health', 'GET, HEAD'],
+        ['get', '/api/v1/organizations', 'POST'],
+      ] as const) {
+        const res = await request(app)[method](path);
+        if (allow === undefined) {
+          expect(res.status).toBe(404);
+          continue;
+        }
+        expect({ path, status: res.status, allow: res.headers.allow }).toEqual({ path, status: 405, allow });
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(problem(res).code).toBe('method_not_allowed');
+      }
     });
 
     it('a write that is not application/json → 415 unsupported_media_type', async () => {

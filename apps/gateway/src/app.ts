@@ -17,6 +17,8 @@ import type { GatewayConfig } from './config';
 import { createLimits } from './limits/limits';
 import { createTokenMetrics } from './metrics';
 import { errorHandler, notFound } from './middleware/errors';
+import { jsonBody } from './middleware/json-body';
+import { closeRouteTable } from './middleware/method-not-allowed';
 import { createHttpMetrics, httpMetrics } from './middleware/metrics';
 import { requestContext } from './middleware/request-context';
 import { requireJson } from './middleware/require-json';
@@ -29,13 +31,16 @@ import { revocationEndpoint } from './oauth/revocation';
 import { oauthErrors, tokenEndpoint } from './oauth/token';
 import { operationsRoutes } from './routes/operations';
 
-/** Request bodies over this size are refused with 413 `payload_too_large`, before any parsing. */
-export const BODY_LIMIT = '1mb';
+/**
+ * Signup is anonymous: its body (a name and a slug) is read within these bounds, so nobody can
+ * make the gateway parse much without a credential.
+ */
+export const SIGNUP_BODY_LIMITS = { maxBytes: 4 * 1024, maxElements: 64 };
 
 export interface GatewayDeps {
   config: Pick<
     GatewayConfig,
-    'corsOrigin' | 'readyTimeoutMs' | 'token' | 'signup' | 'rateLimit' | 'tierEnforcement'
+    'corsOrigin' | 'readyTimeoutMs' | 'token' | 'signup' | 'rateLimit' | 'tierEnforcement' | 'trustProxy'
   >;
   /** The tier cache (tests inject one with their own clock or fetcher); default: billing's GetOrgTier. */
   tiers?: TierCache;
@@ -48,15 +53,16 @@ export interface GatewayDeps {
 /**
  * The gateway's Express app, separate from `listen` so tests drive it with supertest.
  * Pipeline: request id → security headers → CORS → metrics → API description (/openapi.json,
- * /docs) → operations routes → OAuth endpoints
- * (token, introspection, revocation; rate limited) and discovery → JSON API (content type, body
- * limit, bearer auth + revocation + per-client rate limit + daily call quota, scope, handler) → 404
- * → problem+json errors.
+ * /docs) → operations routes → OAuth endpoints (token, introspection, revocation; rate limited)
+ * and discovery → JSON API (content type, bearer auth + revocation + per-client rate limit + daily
+ * call quota, scope, then the body within the route's bounds, handler) → 405 for a known path
+ * with another method → 404 → problem+json errors.
  */
 export function createApp(deps: GatewayDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // The client address (budgets, audit) is the socket's unless TRUST_PROXY names the proxies in front.
+  app.set('trust proxy', deps.config.trustProxy);
 
   app.use(requestContext());
   app.use(helmet());
@@ -74,14 +80,16 @@ export function createApp(deps: GatewayDeps): Express {
   );
   app.use(httpMetrics(createHttpMetrics(deps.metrics)));
 
-  app.use(apiDescriptionRoutes());
+  app.use(closeRouteTable(apiDescriptionRoutes()));
   app.use(
-    operationsRoutes({
-      health: deps.clients.health,
-      store: deps.store,
-      metrics: deps.metrics,
-      readyTimeoutMs: deps.config.readyTimeoutMs,
-    }),
+    closeRouteTable(
+      operationsRoutes({
+        health: deps.clients.health,
+        store: deps.store,
+        metrics: deps.metrics,
+        readyTimeoutMs: deps.config.readyTimeoutMs,
+      }),
+    ),
   );
 
   const { registry, auth } = deps.clients;
@@ -97,7 +105,7 @@ export function createApp(deps: GatewayDeps): Express {
   // OAuth: form-encoded endpoints (token also at /api/v1/token), answered in OAuth's error format.
   const oauthDeps = {
     auth,
-    guard: new OAuthGuard(limits, tokenMetrics),
+    guard: new OAuthGuard(limits, tokenMetrics, deps.logger),
     metrics: tokenMetrics,
     logger: deps.logger,
   };
@@ -105,17 +113,22 @@ export function createApp(deps: GatewayDeps): Express {
   oauth.post(['/oauth2/token', '/api/v1/token'], ...tokenEndpoint(oauthDeps));
   oauth.post('/oauth2/introspect', ...introspectionEndpoint(oauthDeps));
   oauth.post('/oauth2/revoke', ...revocationEndpoint(oauthDeps));
+  closeRouteTable(oauth);
   oauth.use(oauthErrors(deps.logger));
   app.use(oauth);
-  app.use(discoveryRoutes({ token: deps.config.token, keys }));
-  // Stripe webhook: public (signature-checked by billing) with the RAW body, so before the JSON API's parser.
-  app.use(billingWebhook({ billing: deps.clients.billing }));
+  app.use(closeRouteTable(discoveryRoutes({ token: deps.config.token, keys })));
+  // Stripe webhook: public (signature-checked by billing) with the RAW body of its own.
+  app.use(closeRouteTable(billingWebhook({ billing: deps.clients.billing })));
 
-  // The JSON API: writes must be application/json, bodies at most 1 MiB, strict JSON only.
+  // The JSON API: writes must be application/json; each route parses its body itself (strict
+  // JSON, bounded size and shape), after authentication where there is one.
   const api = Router();
   api.use(requireJson());
-  api.use(express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }));
-  api.post('/organizations', signup({ config: deps.config.signup, store: deps.store, registry }));
+  api.post(
+    '/organizations',
+    jsonBody(SIGNUP_BODY_LIMITS),
+    signup({ config: deps.config.signup, store: deps.store, registry }),
+  );
   const { health: _health, ...apiClients } = deps.clients;
   // One tier cache for the whole gateway: every org's tier, dropped when billing publishes a change.
   const tiers = deps.tiers ?? new TierCache({ fetch: billingTierFetcher(deps.clients.billing) });
@@ -133,10 +146,10 @@ export function createApp(deps: GatewayDeps): Express {
       logger: deps.logger,
     }),
   });
-  api.use(complianceControlsRoute({ audit: apiClients.audit })); // public, cacheable
+  api.use(closeRouteTable(complianceControlsRoute({ audit: apiClients.audit }))); // public, cacheable
   // Authenticated route tables; each row names its scope.
   api.use(mountRoutes(API_ROUTES, { clients: apiClients, store: deps.store, authenticate: bearer }));
-  app.use(API_PREFIX, api);
+  app.use(API_PREFIX, closeRouteTable(api));
 
   app.use(notFound());
   app.use(errorHandler(deps.logger));

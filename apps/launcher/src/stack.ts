@@ -73,7 +73,13 @@ export async function startStack(options: StartStackOptions): Promise<RunningSta
   // launcher keeps one too, for callers that need the store. Without it, one memory store.
   const sharedStore = config.redisUrl ? undefined : new MemoryStore();
   const store: KeyValueStore = sharedStore ?? new RedisStore({ url: config.redisUrl as string });
-  const env: Env = { ...withDevDefaults(options.env, config.dataDir), DATABASE_URL: databaseUrl };
+  // DATA_DIR as the launcher resolved it: every component finds (or, on first start, makes) its
+  // internal gRPC certificate under <DATA_DIR>/grpc-tls unless GRPC_TLS_DIR says otherwise.
+  const env: Env = {
+    ...withDevDefaults(options.env, config.dataDir),
+    DATA_DIR: config.dataDir,
+    DATABASE_URL: databaseUrl,
+  };
   const base = { store: sharedStore, logDestination: options.logDestination };
 
   const services: Partial<Record<ServiceName, RunningService>> = {};

@@ -23,7 +23,7 @@ type Service = (typeof SERVICES)[number];
 
 /**
  * Chaos, driven by progress: at N successful tokens, kill a service, wait, start it again. Auth
- * goes first: a relay killed holding a claimed batch leaves it leased (30 s) before the new
+ * goes first: a relay killed holding a claimed batch leaves it leased (3 s) before the new
  * process resends it, and that wait then overlaps the rest of the load.
  */
 const CHAOS: { at: number; kill: Service; downMs: number }[] = [
@@ -61,7 +61,7 @@ describeWithRedis(
       Object.assign(setup.env, {
         LOG_LEVEL: 'error',
         RATE_LIMIT_MAX_REQUESTS: '1000000',
-        AUTH_FAILURE_LIMIT_PER_IP: '1000000',
+        AUTH_FAILURE_LIMIT: '1000000',
       });
       db = createPool({ connectionString: setup.database.url, applicationName: 'zero-loss-test' });
     });

@@ -4,7 +4,7 @@ import { loadLauncherConfig } from '../src/config';
 import { startStack, type RunningStack } from '../src/stack';
 import { stackEnv, type StackEnv } from '../src/testing';
 
-export { getJson, REPO_ROOT, stackEnv, type StackEnv } from '../src/testing';
+export { getJson, internalClient, REPO_ROOT, stackEnv, type StackEnv } from '../src/testing';
 
 /** The whole stack in this process on a fresh {@link stackEnv}; close the stack, then drop the database. */
 export async function startTestStack(

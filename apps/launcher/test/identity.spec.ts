@@ -213,6 +213,24 @@ describe('identity core through the gateway', () => {
       );
     });
 
+    it("a credential's expires_at caps its tokens: exp and expires_in never reach past it", async () => {
+      // On the admin agent: no agent of its own, so the organization's agent limit is not spent.
+      const expiresAt = new Date(Date.now() + 120_000);
+      const credential = await createCredential(org.adminToken, org.adminAgentId, {
+        scopes: ['openid'],
+        expires_at: expiresAt.toISOString(),
+      });
+      const reply = await api.token(credential.client_id, credential.client_secret, 'openid');
+      expect(reply.status).toBe(200);
+      const access = decodeJwt(reply.body.access_token as string);
+      const id = decodeJwt(reply.body.id_token as string);
+      const cap = Math.floor(expiresAt.getTime() / 1000);
+      expect(access.exp).toBe(cap);
+      expect(id.exp).toBe(cap);
+      expect(reply.body.expires_in).toBe(cap - (access.iat as number));
+      expect(reply.body.expires_in).toBeLessThan(Number(setup.env.ACCESS_TOKEN_TTL_SECONDS ?? 3600));
+    });
+
     it('suspending an agent rejects its tokens; after reactivation new tokens work', async () => {
       const { agent, credential } = await readerCredential();
       const token = await api.accessToken(credential.client_id, credential.client_secret);

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { createPool, withTransaction, type Pool } from '@agentidp/shared/db';
-import { writeOutbox } from '@agentidp/shared/outbox';
+import { OUTBOX_LEASE_MS, writeOutbox } from '@agentidp/shared/outbox';
 import { waitFor } from '@agentidp/shared/testing';
 import type { RunningStack } from '../src/stack';
 import { startTestStack, type StackEnv } from './helpers';
@@ -115,7 +115,7 @@ describe('outbox relay to audit (real gRPC)', () => {
     const child = spawnNode(path.join(__dirname, 'fixtures', 'relay-child.js'), {}, [
       setup.database.url,
       `127.0.0.1:${setup.env.AUDIT_GRPC_PORT}`,
-      '1000',
+      setup.env.DATA_DIR ?? '',
     ]);
     children.push(child);
     await waitFor(() => child.stdout().includes('SENT 20'), { timeoutMs: 15_000, message: child.stderr() });
@@ -126,7 +126,15 @@ describe('outbox relay to audit (real gRPC)', () => {
     await expectExactlyOnce(ids);
     expect(await undelivered(ids)).toBe(20);
 
-    // A new relay takes the batch over once the dead relay's lease expires, and audit drops the replay.
+    // The dead relay's lease ends at most OUTBOX_LEASE_MS (3 s) after its last renewal, well inside
+    // the 5 s in which an event must be readable; a new relay then takes the batch over, and audit
+    // drops the replay.
+    const { rows: leases } = await db.query<{ within: boolean }>(
+      `SELECT lease_until <= now() + make_interval(secs => $2::double precision / 1000) AS within
+         FROM registry.outbox WHERE event_id = ANY($1::uuid[])`,
+      [ids, OUTBOX_LEASE_MS],
+    );
+    expect(leases.map((row) => row.within)).toEqual(ids.map(() => true));
     relay.start();
     await waitFor(async () => (await undelivered(ids)) === 0, { timeoutMs: 15_000 });
     await expectExactlyOnce(ids);

@@ -135,6 +135,7 @@ describe('entry points as processes', () => {
           billing: 'up',
           database: 'up',
           store: 'up',
+          revocations: 'up',
         });
 
         for (const p of started) p.child.kill('SIGTERM');

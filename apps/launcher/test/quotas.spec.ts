@@ -1,12 +1,12 @@
 import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import { callUnary, INSECURE } from '@agentidp/shared/grpc';
+import { callUnary } from '@agentidp/shared/grpc';
 import { runWithContext } from '@agentidp/shared/runtime';
 import type { KeyValueStore } from '@agentidp/shared/store';
 import { captureLogs } from '@agentidp/shared/testing';
 import { counterValue, dailyCounterKey, secondsUntilReset } from '@agentidp/shared/tiers';
 import type { RunningStack } from '../src/stack';
 import { agentBody, ApiClient, signUp, type Org, type Reply } from './api-client';
-import { startTestStack, type StackEnv } from './helpers';
+import { internalClient, startTestStack, type StackEnv } from './helpers';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const FREE = { calls: 1_000, tokens: 1_000, agents: 10 };
@@ -22,7 +22,7 @@ async function counter(store: KeyValueStore, kind: 'calls' | 'tokens', orgId: st
 
 /** Billing's operator RPC, as an operator (or the bench) calls it: the org in the metadata. */
 async function setTierOverride(setup: StackEnv, orgId: string, tier: string): Promise<void> {
-  const billing = new BillingServiceClient(`127.0.0.1:${setup.env.BILLING_GRPC_PORT ?? ''}`, INSECURE);
+  const billing = await internalClient(BillingServiceClient, setup.env, 'billing');
   try {
     await runWithContext({ requestId: 'quotas-spec', organizationId: orgId }, () =>
       callUnary(billing.setTierOverride.bind(billing), { tier, reason: 'quotas.spec' }),

@@ -66,7 +66,7 @@ describe('rate limits through the gateway', () => {
       env: {
         RATE_LIMIT_MAX_REQUESTS: '100',
         RATE_LIMIT_WINDOW_MS: '60000',
-        AUTH_FAILURE_LIMIT_PER_IP: '20',
+        AUTH_FAILURE_LIMIT: '20',
         AUTH_FAILURE_WINDOW_MS: String(AUTH_FAILURE_WINDOW_MS),
       },
     }));
@@ -216,6 +216,38 @@ describe('rate limits through the gateway', () => {
     expect((await attempt(victim.clientSecret)).status).toBe(200);
   }, 30_000);
 
+  it('50 wrong secrets from one address do not stop a valid client at the same address', async () => {
+    const victim = await credential();
+    const neighbour = await credential();
+    const shared = randomLoopback();
+    const tokenUrl = `${stack.gateway.url}/oauth2/token`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      // Guesses at the victim's secret, at ids nobody owns, and malformed ones, all from one address.
+      const clientId = [victim.clientId, `agidp_nobody-${i}`, `agidp_\u0000${i}`][i % 3] as string;
+      const reply = await postFormFrom(shared, tokenUrl, {
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: `agidp_sk_guess-${i}`,
+      });
+      statuses.push(reply.status);
+    }
+    expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+    const valid = await postFormFrom(shared, tokenUrl, {
+      grant_type: 'client_credentials',
+      client_id: neighbour.clientId,
+      client_secret: neighbour.clientSecret,
+    });
+    expect(valid.status).toBe(200);
+    // The victim itself is fine from anywhere else.
+    expect((await api.token(victim.clientId, victim.clientSecret)).status).toBe(200);
+    // Every failure was counted: the malformed ones too (auth never saw those).
+    const metrics = await (await fetch(`${stack.gateway.url}/metrics`)).text();
+    expect(
+      sample(metrics, 'agentidp_client_auth_failures_total', { endpoint: 'token' }),
+    ).toBeGreaterThanOrEqual(50 - statuses.filter((status) => status === 429).length);
+  });
+
   it('guesses at client ids nobody owns are audited too, under the platform organization id', async () => {
     const attacker = randomLoopback();
     const reply = await postFormFrom(attacker, `${stack.gateway.url}/oauth2/token`, {
@@ -241,5 +273,60 @@ describe('rate limits through the gateway', () => {
       }),
     ]);
     expect(JSON.stringify(rows)).not.toContain('agidp_sk_whatever');
+  });
+});
+
+/** Behind a load balancer: TRUST_PROXY=1 takes the client address from X-Forwarded-For. */
+describe('failure budgets behind a proxy (TRUST_PROXY=1)', () => {
+  let setup: StackEnv;
+  let stack: RunningStack;
+  let api: ApiClient;
+  let org: Org;
+
+  beforeAll(async () => {
+    ({ setup, stack } = await startTestStack({
+      logDestination: captureLogs().destination,
+      env: { TRUST_PROXY: '1', AUTH_FAILURE_LIMIT: '5', AUTH_FAILURE_WINDOW_MS: '60000' },
+    }));
+    api = new ApiClient(stack.gateway.url);
+    org = await signUp(api, 'Proxied');
+  }, 90_000);
+
+  afterAll(async () => {
+    await stack?.close();
+    await setup?.database.drop();
+  });
+
+  it('two clients behind one proxy have separate budgets: one locked out, the other not', async () => {
+    const agent = await api.request('POST', '/api/v1/agents', { token: org.adminToken, json: agentBody() });
+    const created = await api.request('POST', `/api/v1/agents/${agent.body.agent_id as string}/credentials`, {
+      token: org.adminToken,
+      json: { scopes: ['agents:read'] },
+    });
+    const clientId = created.body.client_id as string;
+    const clientSecret = created.body.client_secret as string;
+    const run = Date.now() % 200;
+    const [first, second] = [`198.51.100.${run + 1}`, `198.51.100.${run + 2}`];
+    // Both reach the gateway from the same socket address (the "proxy", 127.0.0.1).
+    const from = (client: string, secret: string) =>
+      api.request('POST', '/oauth2/token', {
+        raw: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: clientId,
+          client_secret: secret,
+        }).toString(),
+        contentType: 'application/x-www-form-urlencoded',
+        headers: { 'x-forwarded-for': client },
+      });
+    for (let i = 0; i < 5; i++) expect((await from(first, `agidp_sk_wrong-${i}`)).status).toBe(401);
+    expect((await from(first, clientSecret)).status).toBe(429);
+    expect((await from(second, clientSecret)).status).toBe(200);
+    // The audit record names the client behind the proxy, not the proxy.
+    const { rows } = await stack.services.auth!.pool.query<{ ip: string }>(
+      `SELECT event->'details'->>'client_ip' AS ip FROM auth.outbox
+        WHERE event->>'action' = 'auth.failed' AND event->'details'->>'client_id' = $1`,
+      [clientId],
+    );
+    expect(new Set(rows.map((r) => r.ip))).toEqual(new Set([first]));
   });
 });

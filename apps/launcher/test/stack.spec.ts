@@ -22,12 +22,20 @@ describe('whole stack (in-process launcher)', () => {
     expect(await getJson(`${base}/health`)).toEqual({ status: 200, body: { status: 'ok' } });
   });
 
-  it('answers /ready 200 listing registry, auth, audit, billing, database and store as up', async () => {
+  it('answers /ready 200 listing registry, auth, audit, billing, database, store and revocations as up', async () => {
     expect(await getJson(`${base}/ready`)).toEqual({
       status: 200,
       body: {
         status: 'ready',
-        checks: { registry: 'up', auth: 'up', audit: 'up', billing: 'up', database: 'up', store: 'up' },
+        checks: {
+          registry: 'up',
+          auth: 'up',
+          audit: 'up',
+          billing: 'up',
+          database: 'up',
+          store: 'up',
+          revocations: 'up',
+        },
       },
     });
   });

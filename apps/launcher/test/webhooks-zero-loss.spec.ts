@@ -3,9 +3,9 @@ import { Metadata } from '@grpc/grpc-js';
 import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import type { DomainEvent } from '@agentidp/proto/grpc/agentid/common/v1/event';
 import { createPool, type Pool } from '@agentidp/shared/db';
-import { callUnary, CHANNEL_OPTIONS, INSECURE, toTimestamp, type UnaryMethod } from '@agentidp/shared/grpc';
+import { callUnary, toTimestamp, type UnaryMethod } from '@agentidp/shared/grpc';
 import { CONTEXT_METADATA } from '@agentidp/shared/runtime';
-import { startWebhookReceiver, waitFor, type WebhookReceiver } from '@agentidp/shared/testing';
+import { startWebhookReceiver, testChannel, waitFor, type WebhookReceiver } from '@agentidp/shared/testing';
 import { stackEnv, type StackEnv } from './helpers';
 import { killAll, spawnNode, type Spawned } from './process';
 
@@ -56,7 +56,11 @@ describeWithRedis('webhook zero loss: 10,000 events while audit is killed twice 
     setup = await stackEnv();
     Object.assign(setup.env, { LOG_LEVEL: 'error', OUTBOUND_ALLOWED_TARGETS: receiver.target });
     db = createPool({ connectionString: setup.database.url, applicationName: 'webhook-zero-loss-test' });
-    client = new AuditServiceClient(`127.0.0.1:${setup.env.AUDIT_GRPC_PORT}`, INSECURE, CHANNEL_OPTIONS);
+    // The gateway's development certificate, from the stack's DATA_DIR: audit accepts it with and without tenant context.
+    client = new AuditServiceClient(
+      `127.0.0.1:${setup.env.AUDIT_GRPC_PORT}`,
+      ...(await testChannel('audit', 'gateway', setup.env.DATA_DIR ?? '')),
+    );
   });
 
   afterAll(async () => {

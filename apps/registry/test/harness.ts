@@ -11,7 +11,7 @@ import {
 } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import type { Pool } from '@agentidp/shared/db';
 import { DomainError, fromGrpcError } from '@agentidp/shared/errors';
-import { callUnary, CHANNEL_OPTIONS, INSECURE, toTimestamp } from '@agentidp/shared/grpc';
+import { callUnary, toTimestamp } from '@agentidp/shared/grpc';
 import { MANAGEMENT_SCOPES } from '@agentidp/shared/identity';
 import type { OutboxEvent } from '@agentidp/shared/outbox';
 import type { KeyValueStore } from '@agentidp/shared/store';
@@ -22,6 +22,7 @@ import {
   freePort,
   type CapturedLogs,
   type TestDatabase,
+  testChannel,
 } from '@agentidp/shared/testing';
 import { loadRegistryConfig, startRegistry } from '../src';
 
@@ -115,7 +116,7 @@ export class RegistryHarness {
       logDestination: this.logs.destination,
     });
     this.pool = this.registry.pool;
-    this.client = new RegistryServiceClient(`127.0.0.1:${this.port}`, INSECURE, CHANNEL_OPTIONS);
+    this.client = new RegistryServiceClient(`127.0.0.1:${this.port}`, ...(await testChannel('registry')));
   };
 
   readonly stop = async (): Promise<void> => {

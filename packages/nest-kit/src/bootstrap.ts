@@ -6,7 +6,13 @@ import { HEALTH_PROTO, PROTO_DIR, protoPath } from '@agentidp/proto';
 import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import { ConfigError, type ServiceName } from '@agentidp/shared/config';
 import { createPool, runMigrations, type Pool } from '@agentidp/shared/db';
-import { CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import {
+  grpcChannelCredentials,
+  grpcChannelOptions,
+  grpcServerCredentials,
+  loadGrpcTls,
+  type GrpcTlsMaterial,
+} from '@agentidp/shared/grpc';
 import { auditSink, OutboxRelay, OUTBOX_MIGRATIONS_DIR } from '@agentidp/shared/outbox';
 import { createLogger, withTimeout, type Logger } from '@agentidp/shared/runtime';
 import { RedisStore, type KeyValueStore } from '@agentidp/shared/store';
@@ -16,9 +22,10 @@ import { DomainErrorRpcFilter } from './domain-error.filter';
 import { HealthController } from './health.controller';
 import { NestPinoLogger } from './nest-logger';
 import { OutboxEvents } from './outbox-events';
+import { PeerAuthorizationInterceptor } from './peer-authorization';
 import { RequestContextInterceptor } from './request-context.interceptor';
 import type { ServiceConfig } from './service-config';
-import { CLOCK, LOGGER, OUTBOX_RELAY, POOL, SERVICE_CONFIG, STORE } from './tokens';
+import { CLOCK, GRPC_TLS, LOGGER, OUTBOX_RELAY, POOL, SERVICE_CONFIG, STORE } from './tokens';
 
 /** What makes one service different from the others; everything else is shared here. */
 export interface ServiceDefinition {
@@ -67,6 +74,7 @@ class ServiceRuntimeModule {
       store: KeyValueStore;
       logger: Logger;
       config: ServiceConfig;
+      tls: GrpcTlsMaterial;
       /** The service's outbox, when it has one: its schema and relay. */
       outbox?: { schema: ServiceName; relay: OutboxRelay };
     },
@@ -88,11 +96,23 @@ class ServiceRuntimeModule {
         { provide: SERVICE_CONFIG, useValue: providers.config },
         { provide: OUTBOX_RELAY, useValue: outbox?.relay ?? null },
         { provide: CLOCK, useValue: systemClock },
+        { provide: GRPC_TLS, useValue: providers.tls },
         ...events,
         { provide: APP_FILTER, useClass: DomainErrorRpcFilter },
+        // In this order: who is calling is settled before its metadata becomes the request context.
+        { provide: APP_INTERCEPTOR, useClass: PeerAuthorizationInterceptor },
         { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
       ],
-      exports: [POOL, STORE, LOGGER, SERVICE_CONFIG, OUTBOX_RELAY, CLOCK, ...events.map((p) => p.provide)],
+      exports: [
+        POOL,
+        STORE,
+        LOGGER,
+        SERVICE_CONFIG,
+        OUTBOX_RELAY,
+        CLOCK,
+        GRPC_TLS,
+        ...events.map((p) => p.provide),
+      ],
     };
   }
 }
@@ -131,6 +151,9 @@ export async function startService(
     destination: options.logDestination,
   });
 
+  // Its certificate before anything else: without one it could neither serve nor call.
+  const tls = await loadGrpcTls(definition.name, config.grpcTls);
+
   // 1. Schema first: a service never serves against a schema older than its code.
   await migrateService(definition, config.databaseUrl, logger);
   const pool = createPool({
@@ -154,7 +177,11 @@ export async function startService(
   let auditClient: AuditServiceClient | undefined;
   let relay: OutboxRelay | undefined;
   if (definition.outbox) {
-    auditClient = new AuditServiceClient(config.peers.audit, INSECURE, CHANNEL_OPTIONS);
+    auditClient = new AuditServiceClient(
+      config.peers.audit,
+      grpcChannelCredentials(tls, 'audit'),
+      grpcChannelOptions('audit'),
+    );
     relay = new OutboxRelay({ pool, schema: definition.name, sink: auditSink(auditClient), logger });
   }
 
@@ -164,13 +191,15 @@ export async function startService(
   try {
     app = await NestFactory.createMicroservice<MicroserviceOptions>(
       ServiceRuntimeModule.forRoot(
-        { pool, store, logger, config, outbox: relay && { schema: definition.name, relay } },
+        { pool, store, logger, config, tls, outbox: relay && { schema: definition.name, relay } },
         definition.imports,
       ),
       {
         transport: Transport.GRPC,
         options: {
           url: address,
+          // Mutual TLS: only a peer with a certificate of the stack's CA gets a connection.
+          credentials: grpcServerCredentials(tls),
           package: [...(definition.api ? [definition.api.packageName] : []), 'grpc.health.v1'],
           protoPath: [
             ...(definition.api ? [protoPath(definition.api.protoFile)] : []),

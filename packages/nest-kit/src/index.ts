@@ -11,3 +11,4 @@ export * from './tenant';
 export * from './tokens';
 export * from './validation';
 export * from './main';
+export * from './peer-authorization';

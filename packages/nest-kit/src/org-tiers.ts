@@ -1,11 +1,11 @@
 import { Inject, Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
 import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import { CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import { grpcChannelCredentials, grpcChannelOptions, type GrpcTlsMaterial } from '@agentidp/shared/grpc';
 import type { Logger } from '@agentidp/shared/runtime';
 import type { KeyValueStore } from '@agentidp/shared/store';
 import { billingTierFetcher, resolveTier, TierCache, type ResolvedTier } from '@agentidp/shared/tiers';
 import type { ServiceConfig } from './service-config';
-import { LOGGER, SERVICE_CONFIG, STORE } from './tokens';
+import { GRPC_TLS, LOGGER, SERVICE_CONFIG, STORE } from './tokens';
 
 /**
  * An organization's tier as billing owns it, for a service that enforces a tier limit (the
@@ -23,8 +23,13 @@ export class OrgTiers implements OnModuleDestroy {
     @Inject(SERVICE_CONFIG) config: ServiceConfig,
     @Inject(STORE) private readonly store: KeyValueStore,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(GRPC_TLS) tls: GrpcTlsMaterial,
   ) {
-    this.billing = new BillingServiceClient(config.peers.billing, INSECURE, CHANNEL_OPTIONS);
+    this.billing = new BillingServiceClient(
+      config.peers.billing,
+      grpcChannelCredentials(tls, 'billing'),
+      grpcChannelOptions('billing'),
+    );
     this.cache = new TierCache({ fetch: billingTierFetcher(this.billing) });
   }
 

@@ -6,7 +6,7 @@ import {
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from '@agentidp/proto/grpc/grpc/health/v1/health';
 import { withTransaction } from '@agentidp/shared/db';
-import { callUnary, CHANNEL_OPTIONS, INSECURE } from '@agentidp/shared/grpc';
+import { callUnary } from '@agentidp/shared/grpc';
 import { MemoryStore } from '@agentidp/shared/store';
 import {
   captureLogs,
@@ -14,6 +14,7 @@ import {
   freePort,
   isPortClosed,
   type TestDatabase,
+  testChannel,
 } from '@agentidp/shared/testing';
 import {
   CLOCK,
@@ -76,7 +77,7 @@ describe('startService', () => {
       BILLING_GRPC_PORT: String(port),
     });
     running = await startService(fixtureService, { config, store, logDestination: logs.destination });
-    client = new HealthClient(`127.0.0.1:${port}`, INSECURE, CHANNEL_OPTIONS);
+    client = new HealthClient(`127.0.0.1:${port}`, ...(await testChannel('billing')));
   }, 60_000);
 
   afterAll(async () => {
@@ -110,7 +111,7 @@ describe('startService', () => {
       LOG_LEVEL: 'silent',
     });
     const other = await startService(fixtureService, { config, store: broken });
-    const otherClient = new HealthClient(`127.0.0.1:${otherPort}`, INSECURE, CHANNEL_OPTIONS);
+    const otherClient = new HealthClient(`127.0.0.1:${otherPort}`, ...(await testChannel('billing')));
     try {
       expect(await check(otherClient, 'store')).toBe(ServingStatus.NOT_SERVING);
       expect(await check(otherClient, 'database')).toBe(ServingStatus.SERVING);

@@ -6,6 +6,7 @@ import { createLogger } from '../src/runtime';
 import {
   OutboxBatchWriter,
   OutboxRelay,
+  OUTBOX_LEASE_MS,
   OUTBOX_MIGRATIONS_DIR,
   writeOutbox,
   type NewOutboxEvent,
@@ -378,6 +379,79 @@ describe('OutboxRelay', () => {
     expect(warnings.map((w) => w.msg)).toEqual(Array(failures).fill('outbox delivery failed; will retry'));
     expect(warnings.map((w) => w.err)).toEqual(['sink down #1', 'sink down #2', 'sink down #3']);
     expect(warnings.map((w) => w.retryInMs)).toEqual([10, 20, 40]);
+  });
+
+  it('renews the lease while a delivery outlasts it: no other relay takes the batch meanwhile', async () => {
+    const ids = await writeEvents(5);
+    let finish: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (finish = resolve));
+    const sink = recordingSink();
+    const slow = relay({
+      leaseMs: 150,
+      renewMs: 30,
+      sink: async (events) => {
+        await held;
+        await sink.sink(events);
+      },
+    });
+    const other = relay({ sink: sink.sink, leaseMs: 150 });
+    const delivering = slow.deliverBatch();
+    await waitFor(async () => (await rows()).every((row) => row.attempts === 1));
+    // Several leases long: without renewal the other relay would have claimed the batch.
+    for (let i = 0; i < 8; i += 1) {
+      await sleep(75);
+      await expect(other.deliverBatch()).resolves.toBe(0);
+    }
+    finish();
+    await expect(delivering).resolves.toBe(ids.length);
+    expect(sink.delivered.map((e) => e.eventId)).toEqual(ids);
+    const stored = await rows();
+    expect(
+      stored.every((row) => row.delivered_at !== null && row.lease_until === null && row.attempts === 1),
+    ).toBe(true);
+  });
+
+  it('a relay that dies mid-delivery leaves its batch to another within the default lease (3 s)', async () => {
+    const ids = await writeEvents(6);
+    let alive = true;
+    // Every query of the dying relay fails once it is dead, as a killed process's would never arrive.
+    const dyingPool = new Proxy(pool, {
+      get(object, property, receiver) {
+        if (property !== 'query') return Reflect.get(object, property, receiver);
+        return (...args: unknown[]) =>
+          alive
+            ? (object.query as (...a: unknown[]) => unknown).apply(object, args)
+            : Promise.reject(new Error('process is gone'));
+      },
+    });
+    const sent = recordingSink();
+    const dying = new OutboxRelay({
+      pool: dyingPool,
+      schema: SCHEMA,
+      sink: async (events) => {
+        await sent.sink(events);
+        alive = false;
+        await new Promise(() => undefined); // never returns: the process died here
+      },
+    });
+    void dying.deliverBatch();
+    await waitFor(() => sent.delivered.length === ids.length);
+
+    // The lease it left ends at most OUTBOX_LEASE_MS after its last claim or renewal.
+    const { rows: leases } = await pool.query<{ within: boolean }>(
+      `SELECT lease_until <= now() + make_interval(secs => $1::double precision / 1000) AS within
+         FROM ${SCHEMA}.outbox`,
+      [OUTBOX_LEASE_MS],
+    );
+    expect(leases.map((row) => row.within)).toEqual(ids.map(() => true));
+    expect(OUTBOX_LEASE_MS).toBeLessThanOrEqual(3_000);
+
+    const sink = recordingSink();
+    const healthy = relay({ sink: sink.sink });
+    await waitFor(async () => (await healthy.deliverBatch()) > 0, { timeoutMs: OUTBOX_LEASE_MS + 2_000 });
+    expect(sink.delivered.map((e) => e.eventId)).toEqual(ids);
+    const stored = await rows();
+    expect(stored.every((row) => row.delivered_at !== null && row.attempts === 2)).toBe(true);
   });
 
   it('re-delivers a batch after a crash between send and mark, once the lease expires', async () => {

@@ -239,18 +239,36 @@ describe('rendered chart', () => {
         seccompProfile: { type: 'RuntimeDefault' },
       });
       expect(spec.automountServiceAccountToken).toBe(false);
-      expect(spec.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+      expect(spec.volumes).toEqual([
+        { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+        { name: 'grpc-tls', secret: { secretName: `agentidp-grpc-${app}`, defaultMode: 0o440 } },
+      ]);
       expect(container?.resources.requests.cpu).toBeTruthy();
       expect(container?.resources.limits.memory).toBeTruthy();
     },
   );
 
-  it.each(GRPC)('%s: gRPC startup, liveness and readiness probes on its port', (app) => {
+  it.each(GRPC)('%s: TCP startup, liveness and readiness probes on its gRPC port (mTLS only)', (app) => {
     const [container] = podSpec(find(rendered.objects, 'Deployment', `idp-${app}`)).containers;
     const port = (defaults.apps as Record<string, { port: number }>)[app]?.port;
     for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'])
-      expect(container?.[probe]).toMatchObject({ grpc: { port } });
+      expect(container?.[probe]).toMatchObject({ tcpSocket: { port } });
   });
+
+  it.each(['gateway', ...GRPC])(
+    '%s: mounts its own internal gRPC certificate Secret read-only at GRPC_TLS_DIR',
+    (app) => {
+      const [container] = podSpec(find(rendered.objects, 'Deployment', `idp-${app}`)).containers;
+      expect(container?.volumeMounts).toContainEqual({
+        name: 'grpc-tls',
+        mountPath: '/etc/agentidp/grpc-tls',
+        readOnly: true,
+      });
+      expect(find(rendered.objects, 'ConfigMap', 'idp-config').data?.GRPC_TLS_DIR).toBe(
+        '/etc/agentidp/grpc-tls',
+      );
+    },
+  );
 
   it('gateway: /health for startup and liveness, /ready for readiness', () => {
     const [container] = podSpec(find(rendered.objects, 'Deployment', 'idp-gateway')).containers;

@@ -10,6 +10,7 @@ import {
   type ProcessStack,
   type StackEnv,
 } from '@agentidp/launcher/testing';
+import { writeGrpcTlsDirs } from '@agentidp/shared/grpc';
 import type { TestDatabase } from '@agentidp/shared/testing';
 import { stringify } from 'yaml';
 import { loadCompose } from './compose';
@@ -225,11 +226,15 @@ describe('metrics used by the alerts and the dashboard', () => {
   let stack: ProcessStack | undefined;
   let database: TestDatabase | undefined;
   let served: Set<string>;
+  let grpcTlsRoot: string;
 
   beforeAll(async () => {
     setup = await stackEnv();
     database = setup.database;
-    stack = await startProcessStack(setup.env);
+    // As deployed: each process mounts its own certificate directory (GRPC_TLS_DIR).
+    grpcTlsRoot = path.join(setup.env.DATA_DIR ?? '', 'grpc-secrets');
+    await writeGrpcTlsDirs(grpcTlsRoot);
+    stack = await startProcessStack(setup.env, { grpcTlsRoot });
     // Traffic on the token path, so the labelled series exist as they would in production.
     await signUp(new ApiClient(stack.base));
     // Each compose target, mapped to the process that serves it in this stack.
@@ -263,7 +268,12 @@ describe('metrics used by the alerts and the dashboard', () => {
         execFileSync(process.execPath, command.slice(1), {
           // The image's WORKDIR: the check resolves @grpc/grpc-js from the app's own dependencies.
           cwd: path.join(ROOT, 'apps', app),
-          env: { PATH: process.env.PATH, PORT: port, GRPC_HEALTH_PORT: port },
+          env: {
+            PATH: process.env.PATH,
+            PORT: port,
+            GRPC_HEALTH_PORT: port,
+            GRPC_TLS_DIR: path.join(grpcTlsRoot, app),
+          },
           stdio: 'ignore',
           timeout: 10_000,
         });

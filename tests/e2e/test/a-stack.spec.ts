@@ -43,7 +43,15 @@ describe('Phase A: stack startup', () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({
       status: 'ready',
-      checks: { registry: 'up', auth: 'up', audit: 'up', billing: 'up', database: 'up', store: 'up' },
+      checks: {
+        registry: 'up',
+        auth: 'up',
+        audit: 'up',
+        billing: 'up',
+        database: 'up',
+        store: 'up',
+        revocations: 'up',
+      },
     });
   });
 

@@ -1,3 +1,5 @@
+import * as path from 'node:path';
+import { writeGrpcTlsDirs } from '@agentidp/shared/grpc';
 import {
   killAll,
   stackEnv,
@@ -63,7 +65,10 @@ export async function startE2eStack(): Promise<E2eStack> {
   delete setup.env.RATE_LIMIT_MAX_REQUESTS;
   let stack: ProcessStack;
   try {
-    stack = await startProcessStack(setup.env);
+    // Production shape: each process mounts its own internal gRPC certificate (GRPC_TLS_DIR).
+    const grpcTlsRoot = path.join(setup.env.DATA_DIR ?? '', 'grpc-secrets');
+    await writeGrpcTlsDirs(grpcTlsRoot);
+    stack = await startProcessStack(setup.env, { grpcTlsRoot });
   } catch (error) {
     await setup.database.drop();
     throw error;

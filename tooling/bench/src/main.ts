@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     closeStack = stack.close;
     const fixture = await createFixture(stack.base);
     // Free-tier quotas (1,000 calls and tokens a day) would end a load test in a second.
-    await grantEnterprise(stack.billingTarget, fixture.orgId);
+    await grantEnterprise(stack.billingTarget, fixture.orgId, stack.operatorTls);
     const stackMeter = new CpuMeter(async () => [
       ...[...stack.processes].flatMap(([name, p]) =>
         p.child.pid === undefined ? [] : [{ name, pid: p.child.pid }],
@@ -169,6 +169,7 @@ async function main(): Promise<void> {
         adminToken: fixture.adminToken,
         orgId: fixture.orgId,
         auditTarget: stack.auditTarget,
+        tls: stack.operatorTls,
         receiver: receiver!,
         meter: stackMeter,
         events: options.webhookEvents,

@@ -1,5 +1,10 @@
 import { BillingServiceClient } from '@agentidp/proto/grpc/agentid/billing/v1/billing';
-import { callUnary, INSECURE } from '@agentidp/shared/grpc';
+import {
+  callUnary,
+  grpcChannelCredentials,
+  grpcChannelOptions,
+  type GrpcTlsMaterial,
+} from '@agentidp/shared/grpc';
 import { runWithContext } from '@agentidp/shared/runtime';
 
 /**
@@ -8,8 +13,17 @@ import { runWithContext } from '@agentidp/shared/runtime';
  * measures the service, not the free tier's daily quotas, and no limit is switched off in code or
  * configuration (TIER_ENFORCEMENT stays on, so the counters are still on the measured path).
  */
-export async function grantEnterprise(billingTarget: string, orgId: string): Promise<void> {
-  const billing = new BillingServiceClient(billingTarget, INSECURE);
+export async function grantEnterprise(
+  billingTarget: string,
+  orgId: string,
+  tls: GrpcTlsMaterial,
+): Promise<void> {
+  // An operator presents the gateway's certificate: the one identity billing takes tenant context from.
+  const billing = new BillingServiceClient(
+    billingTarget,
+    grpcChannelCredentials(tls, 'billing'),
+    grpcChannelOptions('billing'),
+  );
   try {
     // Billing takes the organization only from `x-organization-id`, which callUnary copies from
     // the request context.

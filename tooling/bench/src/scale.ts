@@ -98,7 +98,7 @@ export async function runScale(config: BenchConfig, scale: ScaleSettings): Promi
     const loadAverage = os.loadavg()[0] ?? 0;
     stack = await startBenchStack(config);
     const fixture = await createFixture(stack.base);
-    await grantEnterprise(stack.billingTarget, fixture.orgId);
+    await grantEnterprise(stack.billingTarget, fixture.orgId, stack.operatorTls);
     db = new pg.Client({ connectionString: config.databaseUrl });
     await db.connect();
     const context: Context = { config, stack, fixture, db, rounds: scale.rounds };

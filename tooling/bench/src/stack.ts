@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import pg from 'pg';
 import { startProcessStack, type ServiceProcess, type Spawned } from '@agentidp/launcher/testing';
+import { loadGrpcTls, writeGrpcTlsDirs, type GrpcTlsMaterial } from '@agentidp/shared/grpc';
 import { freePort } from '@agentidp/shared/testing';
 
 export interface BenchStack {
@@ -12,6 +16,8 @@ export interface BenchStack {
   billingTarget: string;
   /** Where audit's gRPC listens (the delivery scenario appends events there, as relays do). */
   auditTarget: string;
+  /** The gateway's internal gRPC certificate, which an operator's call to a service presents. */
+  operatorTls: GrpcTlsMaterial;
   close(): Promise<void>;
 }
 
@@ -80,13 +86,22 @@ export async function startBenchStack(options: {
   };
   // CPU profiles of the services and the gateway (written when they exit), for finding costs.
   const nodeArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-  const stack = await startProcessStack(env, { nodeArgs });
+  // Production shape: each process mounts its own certificate directory (GRPC_TLS_DIR).
+  const grpcTlsRoot = mkdtempSync(path.join(tmpdir(), 'agentidp-bench-tls-'));
+  await writeGrpcTlsDirs(grpcTlsRoot);
+  const stack = await startProcessStack(env, { nodeArgs, grpcTlsRoot });
+  const operatorTls = await loadGrpcTls('gateway', {
+    dir: path.join(grpcTlsRoot, 'gateway'),
+    dataDir: grpcTlsRoot,
+    production: true,
+  });
   return {
     base: stack.base,
     processes: stack.processes,
     databaseUrl: options.databaseUrl,
     billingTarget: `127.0.0.1:${env.BILLING_GRPC_PORT ?? ''}`,
     auditTarget: `127.0.0.1:${env.AUDIT_GRPC_PORT ?? ''}`,
+    operatorTls,
     close: stack.stop,
   };
 }

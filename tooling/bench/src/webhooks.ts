@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { AuditServiceClient } from '@agentidp/proto/grpc/agentid/audit/v1/audit';
 import type { DomainEvent } from '@agentidp/proto/grpc/agentid/common/v1/event';
-import { callUnary, INSECURE, toTimestamp } from '@agentidp/shared/grpc';
+import {
+  callUnary,
+  grpcChannelCredentials,
+  grpcChannelOptions,
+  toTimestamp,
+  type GrpcTlsMaterial,
+} from '@agentidp/shared/grpc';
 import { waitFor, type WebhookReceiver } from '@agentidp/shared/testing';
 import type { CpuMeter } from './cpu.js';
 
@@ -29,6 +35,8 @@ export async function measureDeliveries(options: {
   adminToken: string;
   orgId: string;
   auditTarget: string;
+  /** The certificate presented to audit (the gateway's, as an operator presents it). */
+  tls: GrpcTlsMaterial;
   receiver: WebhookReceiver;
   meter: CpuMeter;
   events: number;
@@ -42,7 +50,11 @@ export async function measureDeliveries(options: {
   if (created.status !== 201)
     throw new Error(`creating the bench webhook: ${created.status} ${await created.text()}`);
 
-  const audit = new AuditServiceClient(options.auditTarget, INSECURE);
+  const audit = new AuditServiceClient(
+    options.auditTarget,
+    grpcChannelCredentials(options.tls, 'audit'),
+    grpcChannelOptions('audit'),
+  );
   try {
     const batches: DomainEvent[][] = [];
     for (let start = 0; start < options.events; start += BATCH) {

@@ -1,3 +1,5 @@
+import { isBigintText, isTimeInRange } from '@agentidp/shared/schema';
+
 /**
  * Opaque list cursors: base64url of `v1:<occurred_at ms>:<row seq>`, the keyset position of the
  * last event returned (the list is ordered by occurred_at, then the row's insertion sequence,
@@ -20,6 +22,7 @@ export function decodeCursor(value: string): EventCursor | undefined {
   const match = FORMAT.exec(Buffer.from(value, 'base64url').toString('utf8'));
   if (!match) return undefined;
   const occurredAt = new Date(Number(match[1]));
-  if (Number.isNaN(occurredAt.getTime())) return undefined;
+  // A position no row can have is no cursor of ours (and would fail in Postgres, not here).
+  if (!isTimeInRange(occurredAt) || !isBigintText(match[2]!)) return undefined;
   return { occurredAt, seq: match[2]! };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, FieldErrors } from '@agentidp/shared/errors';
 import { isActionName, isUuid } from '@agentidp/shared/identity';
+import { isTimeInRange, TIME_RANGE_MESSAGE } from '@agentidp/shared/schema';
 import type { StoredEvent } from '../events/events.types';
 import { decodeCursor, encodeCursor } from './cursor';
 import { LogRepository } from './log.repository';
@@ -96,6 +97,7 @@ function checkRange(errors: FieldErrors, range: TimeRange): FieldErrors {
     ['to', range.to],
   ] as const) {
     if (value && Number.isNaN(value.getTime())) errors.add(field, 'must be an RFC 3339 date-time');
+    else if (value && !isTimeInRange(value)) errors.add(field, TIME_RANGE_MESSAGE);
   }
   if (range.from && range.to && range.from.getTime() > range.to.getTime()) {
     errors.add('from', 'must not be after to');

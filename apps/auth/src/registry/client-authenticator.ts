@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, OutboxEvents, SERVICE_CONFIG, STORE } from '@agentidp/nest-kit';
 import { DomainError } from '@agentidp/shared/errors';
-import { MAX_CLIENT_ID_LENGTH, PLATFORM_ORGANIZATION_ID } from '@agentidp/shared/identity';
+import {
+  malformedClientCredentials,
+  MAX_CLIENT_ID_LENGTH,
+  PLATFORM_ORGANIZATION_ID,
+} from '@agentidp/shared/identity';
+import { toSafeText } from '@agentidp/shared/schema';
 import type { Logger } from '@agentidp/shared/runtime';
 import type { KeyValueStore } from '@agentidp/shared/store';
 import type { AuthConfig } from '../config';
@@ -24,9 +29,6 @@ export type ClientAuthEndpoint = 'token' | 'introspect' | 'revoke';
 
 /** One message for every failed client authentication, whatever the reason: no enumeration. */
 export const CLIENT_AUTH_FAILED = 'Client authentication failed';
-
-// Longer values are no credential of ours; refuse them without a registry round trip.
-const MAX_CLIENT_SECRET_LENGTH = 512;
 
 /**
  * Client authentication for every OAuth endpoint auth serves: the registry checks the secret
@@ -56,9 +58,8 @@ export class ClientAuthenticator {
     presented: PresentedClient,
     endpoint: ClientAuthEndpoint,
   ): Promise<AuthenticatedClient | undefined> {
-    const malformed =
-      presented.clientId.length > MAX_CLIENT_ID_LENGTH ||
-      presented.clientSecret.length > MAX_CLIENT_SECRET_LENGTH;
+    // No credential of ours: refused without a registry round trip (which could only fail).
+    const malformed = malformedClientCredentials(presented.clientId, presented.clientSecret) !== undefined;
     if (!malformed) {
       const recent = await this.verified.lookup(presented.clientId, presented.clientSecret);
       if (recent) return recent;
@@ -78,7 +79,8 @@ export class ClientAuthenticator {
       return result;
     }
 
-    const clientId = presented.clientId.slice(0, MAX_CLIENT_ID_LENGTH);
+    // Recorded as text Postgres can store, whatever was sent.
+    const clientId = toSafeText(presented.clientId.slice(0, MAX_CLIENT_ID_LENGTH));
     this.logger.info(
       {
         client_id: clientId,

@@ -1,12 +1,18 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { SERVICE_CONFIG, type ServiceConfig } from '@agentidp/nest-kit';
+import { GRPC_TLS, SERVICE_CONFIG, type ServiceConfig } from '@agentidp/nest-kit';
 import {
   RegistryServiceClient,
   type VerifyClientSecretResponse,
 } from '@agentidp/proto/grpc/agentid/registry/v1/registry';
 import { DomainError } from '@agentidp/shared/errors';
-import { callUnary, CHANNEL_OPTIONS, fromTimestamp, INSECURE } from '@agentidp/shared/grpc';
+import {
+  callUnary,
+  fromTimestamp,
+  grpcChannelCredentials,
+  grpcChannelOptions,
+  type GrpcTlsMaterial,
+} from '@agentidp/shared/grpc';
 
 /**
  * Deadline of VerifyClientSecret. Shorter than the gateway's deadline on IssueToken (3 s), so a
@@ -63,8 +69,12 @@ function isServiceError(error: unknown): error is ServiceError {
 export class RegistryClient implements OnModuleDestroy {
   private readonly client: RegistryServiceClient;
 
-  constructor(@Inject(SERVICE_CONFIG) config: ServiceConfig) {
-    this.client = new RegistryServiceClient(config.peers.registry, INSECURE, CHANNEL_OPTIONS);
+  constructor(@Inject(SERVICE_CONFIG) config: ServiceConfig, @Inject(GRPC_TLS) tls: GrpcTlsMaterial) {
+    this.client = new RegistryServiceClient(
+      config.peers.registry,
+      grpcChannelCredentials(tls, 'registry'),
+      grpcChannelOptions('registry'),
+    );
   }
 
   /**

@@ -303,6 +303,38 @@ describe(TokensService.name, () => {
       expect(tokenIdTime(payload.jti!)).toBe(NOW);
     });
 
+    it('ends when the credential does: exp, expires_in, the id_token and the event are capped at its expiry', async () => {
+      const validUntil = NOW + 120_500; // the credential's expires_at, 2 minutes from now
+      const { sut, recordEvents } = setup({ ...valid, validUntil });
+      const result = await sut.issue(request({ scope: 'openid' }));
+      if (!result.ok || !result.idToken) throw new Error('no tokens');
+      const iat = Math.floor(NOW / 1000);
+      const exp = Math.floor(validUntil / 1000);
+      expect(exp - iat).toBeLessThan(config.token.accessTokenTtlSeconds);
+      expect(result.expiresIn).toBe(exp - iat);
+      expect(decodeJwt(result.accessToken)).toMatchObject({ iat, exp });
+      expect(decodeJwt(result.idToken)).toMatchObject({ iat, exp });
+      expect(recordEvents.mock.calls[0]![0][0]!.details).toMatchObject({
+        expires_at: new Date(exp * 1000).toISOString(),
+      });
+    });
+
+    it('keeps the full TTL when the credential outlives it', async () => {
+      const { sut } = setup({ ...valid, validUntil: NOW + 3_600_000 });
+      const result = await sut.issue(request());
+      expect(result).toMatchObject({ ok: true, expiresIn: 600 });
+    });
+
+    it('refuses (invalid_client) a credential that stops working within this second, recording no token', async () => {
+      const { sut, recordEvents } = setup({ ...valid, validUntil: NOW + 500 });
+      await expect(sut.issue(request())).resolves.toEqual({
+        ok: false,
+        error: 'invalid_client',
+        errorDescription: CLIENT_AUTH_FAILED,
+      });
+      expect(recordEvents).not.toHaveBeenCalled();
+    });
+
     it('is recorded as token.issued with its facts, never itself', async () => {
       const { sut, recordEvents } = setup();
       const result = await sut.issue(request());

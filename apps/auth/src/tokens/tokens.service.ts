@@ -25,6 +25,28 @@ export const ID_TOKEN_TYP = 'JWT';
 // echoed in a token without surprises.
 const NONCE = /^[\x20-\x7E]{1,255}$/;
 
+/** When a token is issued (ms, and `iat` in seconds) and when it expires (`exp`, seconds). */
+export interface TokenLifetime {
+  now: number;
+  iat: number;
+  exp: number;
+}
+
+/**
+ * The configured lifetime, cut short where the credential stops working (its `expires_at`, or the
+ * end of a rotation's grace period): a token never outlives the credential it was issued to, even
+ * for a verifier that only checks `exp`. Undefined when not even one second is left.
+ */
+export function tokenLifetime(
+  now: number,
+  ttlSeconds: number,
+  validUntil?: number,
+): TokenLifetime | undefined {
+  const iat = Math.floor(now / 1000);
+  const exp = Math.min(iat + ttlSeconds, validUntil === undefined ? Infinity : Math.floor(validUntil / 1000));
+  return exp > iat ? { now, iat, exp } : undefined;
+}
+
 const failure = (error: OAuthErrorCode, errorDescription: string): TokenError => ({
   ok: false,
   error,
@@ -76,10 +98,13 @@ export class TokensService {
     if (refused) return failure('tier_limit_exceeded', refused);
 
     // 5. Sign, then record: the token leaves only if its audit event is stored.
+    const lifetime = tokenLifetime(now, this.config.token.accessTokenTtlSeconds, client.validUntil);
+    // The credential stops working within this very second: no token could outlive it by less.
+    if (!lifetime) return failure('invalid_client', CLIENT_AUTH_FAILED);
     const scope = scopes.granted.join(' ');
-    const { token, jti, expiresAt } = await this.signAccessToken(client, scope, now);
+    const { token, jti, expiresAt } = await this.signAccessToken(client, scope, lifetime);
     const idToken = scopes.granted.includes(OPENID_SCOPE)
-      ? await this.signIdToken(client, request.nonce, now)
+      ? await this.signIdToken(client, request.nonce, lifetime)
       : undefined;
     await this.events.record([
       {
@@ -101,7 +126,7 @@ export class TokensService {
       ok: true,
       accessToken: token,
       tokenType: 'Bearer',
-      expiresIn: this.config.token.accessTokenTtlSeconds,
+      expiresIn: lifetime.exp - lifetime.iat,
       scope,
       ...(idToken ? { idToken } : {}),
     };
@@ -110,11 +135,9 @@ export class TokensService {
   private async signAccessToken(
     client: AuthenticatedClient,
     scope: string,
-    now: number,
+    { now, iat, exp }: TokenLifetime,
   ): Promise<{ token: string; jti: string; expiresAt: Date }> {
-    const { issuer, audience, accessTokenTtlSeconds } = this.config.token;
-    const iat = Math.floor(now / 1000);
-    const exp = iat + accessTokenTtlSeconds;
+    const { issuer, audience } = this.config.token;
     // A UUIDv7 made from the same instant: the gateway reads the issue time in ms from it.
     const jti = newTokenId(now);
     const key = this.keys.signingKey();
@@ -140,9 +163,12 @@ export class TokensService {
    * rotations, unlike the client id that is the access token's `sub`), `aud` the client id, the
    * agent's claims beside it, and the `nonce` when one was sent. Same key as the access token.
    */
-  private async signIdToken(client: AuthenticatedClient, nonce: string, now: number): Promise<string> {
-    const { issuer, accessTokenTtlSeconds } = this.config.token;
-    const iat = Math.floor(now / 1000);
+  private async signIdToken(
+    client: AuthenticatedClient,
+    nonce: string,
+    { iat, exp }: TokenLifetime,
+  ): Promise<string> {
+    const { issuer } = this.config.token;
     const key = this.keys.signingKey();
     return new SignJWT({
       auth_time: iat,
@@ -159,7 +185,7 @@ export class TokensService {
       .setSubject(client.agentId)
       .setAudience(client.clientId)
       .setIssuedAt(iat)
-      .setExpirationTime(iat + accessTokenTtlSeconds)
+      .setExpirationTime(exp)
       .sign(key.privateKey);
   }
 }

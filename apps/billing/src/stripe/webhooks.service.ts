@@ -3,6 +3,7 @@ import { LOGGER, POOL, SERVICE_CONFIG } from '@agentidp/nest-kit';
 import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
 import { isUuid } from '@agentidp/shared/identity';
 import type { Logger } from '@agentidp/shared/runtime';
+import { safeString } from '@agentidp/shared/schema';
 import { DEFAULT_TIER, isUpgrade } from '@agentidp/shared/tiers';
 import { z } from 'zod';
 import { validationError } from '@agentidp/shared/errors';
@@ -42,22 +43,22 @@ const ENDED = new Set(['canceled', 'unpaid', 'incomplete_expired', 'paused']);
 // ── The parts of Stripe objects billing reads (parsed, not trusted from the SDK's types, so an API
 //    version that moves a field makes the event ignored, not a crash). ─────────────────────────
 const objectId = z
-  .union([z.string(), z.object({ id: z.string() })])
+  .union([safeString(), z.object({ id: safeString() })])
   .transform((value) => (typeof value === 'string' ? value : value.id));
-const metadataSchema = z.record(z.string(), z.string()).nullish();
+const metadataSchema = z.record(safeString(), safeString()).nullish();
 
 const checkoutSessionSchema = z.object({
-  id: z.string(),
-  mode: z.string().nullish(),
-  status: z.string().nullish(),
+  id: safeString(),
+  mode: safeString().nullish(),
+  status: safeString().nullish(),
   customer: objectId.nullish(),
   subscription: objectId.nullish(),
   metadata: metadataSchema,
 });
 
 const subscriptionSchema = z.object({
-  id: z.string(),
-  status: z.string(),
+  id: safeString(),
+  status: safeString(),
   customer: objectId.nullish(),
   metadata: metadataSchema,
   current_period_end: z.number().nullish(),
@@ -65,7 +66,7 @@ const subscriptionSchema = z.object({
     .object({
       data: z.array(
         z.object({
-          price: z.object({ id: z.string() }).nullish(),
+          price: z.object({ id: safeString() }).nullish(),
           current_period_end: z.number().nullish(),
         }),
       ),

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { POOL, STORE, type Tenant } from '@agentidp/nest-kit';
 import { withTransaction, type Pool } from '@agentidp/shared/db';
 import { DomainError, parseRequest } from '@agentidp/shared/errors';
+import { safeString } from '@agentidp/shared/schema';
 import type { KeyValueStore } from '@agentidp/shared/store';
 import {
   effectiveLimits,
@@ -42,7 +43,7 @@ const setOverrideSchema = z.object({
   max_agents: limitOverride,
   max_calls_per_day: limitOverride,
   max_tokens_per_day: limitOverride,
-  reason: z.string().max(500, { message: 'must be at most 500 characters' }),
+  reason: safeString().max(500, { message: 'must be at most 500 characters' }),
 });
 
 const agentCountSchema = z

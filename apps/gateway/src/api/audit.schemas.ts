@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { ACTION_NAME_PATTERN, MAX_ACTION_NAME_LENGTH, uuid } from '@agentidp/shared/identity';
+import { dateTime, safeString } from '@agentidp/shared/schema';
 import { pageQuery } from './schemas';
 
 /**
  * Query schemas of the audit, analytics and compliance endpoints. Objects are strict: an
  * unknown parameter is an error, not silently ignored.
  */
-
-const dateTime = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
 
 /** `from` ≤ `to` when both are given. */
 function ordered(range: { from?: string; to?: string }): boolean {
@@ -17,20 +16,19 @@ function ordered(range: { from?: string; to?: string }): boolean {
 export const listAuditQuery = z
   .strictObject({
     ...pageQuery,
-    action: z
-      .string()
+    action: safeString()
       .max(MAX_ACTION_NAME_LENGTH, { message: 'must be an action name like token.issued' })
       .regex(ACTION_NAME_PATTERN, { message: 'must be an action name like token.issued' })
       .optional(),
     agent_id: uuid.optional(),
     outcome: z.enum(['success', 'failure'], { message: 'must be success or failure' }).optional(),
-    from: dateTime.optional(),
-    to: dateTime.optional(),
+    from: dateTime().optional(),
+    to: dateTime().optional(),
   })
   .refine(ordered, { path: ['from'], message: 'must not be after to' });
 
 export const verifyAuditQuery = z
-  .strictObject({ from: dateTime.optional(), to: dateTime.optional() })
+  .strictObject({ from: dateTime().optional(), to: dateTime().optional() })
   .refine(ordered, { path: ['from'], message: 'must not be after to' });
 
 export const auditEventParam = z.strictObject({ event_id: uuid });
@@ -46,8 +44,7 @@ const days = z.coerce
 export const analyticsDaysQuery = z.strictObject({ days });
 
 export const agentSummaryQuery = z.strictObject({
-  month: z
-    .string()
+  month: safeString()
     .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be a month as YYYY-MM' })
     .optional(),
 });

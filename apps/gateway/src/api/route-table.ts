@@ -7,6 +7,8 @@ import type { ResolvedTier } from '@agentidp/shared/tiers';
 import { requireScope } from '../auth/authenticate';
 import { principalOf, type Principal } from '../auth/principal';
 import type { ServiceClients } from '../clients';
+import { closeRouteTable } from '../middleware/method-not-allowed';
+import { jsonBody } from '../middleware/json-body';
 
 /** What a handler gets: the request, who is calling, and the service clients. */
 export interface HandlerContext {
@@ -55,9 +57,24 @@ export interface RouteSpec {
   scope: ManagementScope | null;
   handle: (ctx: HandlerContext) => Promise<Reply>;
   doc: RouteDoc;
+  /** The largest JSON body the route reads, in bytes; default {@link DEFAULT_BODY_BYTES}. */
+  maxBodyBytes?: number;
 }
 
-/** Mounts route tables behind `authenticate`: scope check → handler → JSON reply. */
+/**
+ * The body any authenticated route reads unless its row says otherwise: an agent with 100
+ * capabilities and 16 KiB of metadata fits several times over.
+ */
+export const DEFAULT_BODY_BYTES = 64 * 1024;
+/** Values any authenticated body may hold: 16 KiB of metadata is at most ~8,000 of them. */
+export const MAX_BODY_VALUES = 10_000;
+
+/**
+ * Mounts route tables behind `authenticate`: scope check → body (parsed only now, within the
+ * route's size and the shared JSON bounds) → handler → JSON reply, `Cache-Control: no-store`
+ * unless the handler says otherwise (tenant data, and some replies carry a client secret). A known
+ * path with another method is 405 with `Allow`.
+ */
 export function mountRoutes(
   routes: readonly RouteSpec[],
   deps: { clients: ApiClients; store: KeyValueStore; authenticate: RequestHandler },
@@ -66,6 +83,10 @@ export function mountRoutes(
   for (const route of routes) {
     const steps: RequestHandler[] = [deps.authenticate];
     if (route.scope) steps.push(requireScope(route.scope));
+    if (route.method !== 'get')
+      steps.push(
+        jsonBody({ maxBytes: route.maxBodyBytes ?? DEFAULT_BODY_BYTES, maxElements: MAX_BODY_VALUES }),
+      );
     steps.push((req, res, next) => {
       route
         .handle({
@@ -80,10 +101,11 @@ export function mountRoutes(
     });
     router[route.method](route.path, ...steps);
   }
-  return router;
+  return closeRouteTable(router);
 }
 
 function send(res: Response, reply: Reply): void {
+  res.setHeader('Cache-Control', 'no-store');
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   if (reply.body === undefined) res.status(reply.status).end();
   else res.status(reply.status).json(reply.body);

@@ -7,6 +7,7 @@ import {
   organizationFields,
   uuid,
 } from '@agentidp/shared/identity';
+import { dateTime, safeString } from '@agentidp/shared/schema';
 
 /**
  * Request schemas of the public API, composed from the shared field rules. Objects are
@@ -20,7 +21,7 @@ export const pageQuery = {
     .min(1, { message: 'must be an integer from 1 to 100' })
     .max(100, { message: 'must be an integer from 1 to 100' })
     .optional(),
-  cursor: z.string().min(1).max(512).optional(),
+  cursor: safeString().min(1).max(512).optional(),
 };
 
 export const signupBody = z.strictObject({
@@ -70,7 +71,7 @@ export const listCredentialsQuery = z.strictObject({ ...pageQuery });
 
 export const createCredentialBody = z.strictObject({
   scopes: credentialFields.scopes.optional(),
-  expires_at: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }).optional(),
+  expires_at: dateTime().optional(),
 });
 
 export const rotateCredentialBody = z.strictObject({

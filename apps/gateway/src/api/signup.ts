@@ -5,6 +5,7 @@ import { DomainError, parseRequest } from '@agentidp/shared/errors';
 import { callUnary } from '@agentidp/shared/grpc';
 import type { KeyValueStore } from '@agentidp/shared/store';
 import { BEARER_REALM } from '../auth/authenticate';
+import { clientIp } from '../middleware/client-ip';
 import type { SignupConfig } from '../config';
 import { organization } from './presenters';
 import { signupBody } from './schemas';
@@ -25,11 +26,7 @@ export function signup(deps: {
     void (async () => {
       if (config.mode === 'closed')
         assertPlatformAdmin(req.get('authorization'), config, (v) => res.setHeader('WWW-Authenticate', v));
-      const retryAfter = await spendSignupBudget(
-        store,
-        req.socket.remoteAddress ?? 'unknown',
-        config.perIpPerHour,
-      );
+      const retryAfter = await spendSignupBudget(store, clientIp(req), config.perIpPerHour);
       if (retryAfter !== undefined) {
         res.setHeader('Retry-After', String(retryAfter));
         throw new DomainError('rate_limit_exceeded', 'Too many signups from this address; try again later');
@@ -37,6 +34,8 @@ export function signup(deps: {
       const body = parseRequest(signupBody, req.body ?? {}, 'request body');
       const response = await callUnary(registry.createOrganization.bind(registry), body);
       const credential = response.adminCredential?.credential;
+      // The one answer that shows the admin secret: never kept by a cache.
+      res.setHeader('Cache-Control', 'no-store');
       res.status(201).json({
         ...organization(response.organization),
         admin_credential: {

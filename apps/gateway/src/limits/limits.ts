@@ -9,7 +9,10 @@ import { StoreRateLimiter, type LimitDecision } from './rate-limiter';
 export interface Limits {
   /** Per client_id: every authenticated API request and every OAuth request of the client. */
   client: StoreRateLimiter;
-  /** Per IP: failed client authentications at the OAuth endpoints (brute force). */
+  /**
+   * Per client_id and address: failed client authentications at the OAuth endpoints (guessing a
+   * secret). Keyed by both, so failures from one address never lock out another client there.
+   */
   authFailures: StoreRateLimiter;
 }
 
@@ -32,7 +35,7 @@ export function createLimits(deps: {
     authFailures: new StoreRateLimiter({
       name: 'auth_failure',
       store,
-      points: config.authFailuresPerIp,
+      points: config.authFailures,
       windowMs: config.authFailureWindowMs,
       metrics,
       logger,

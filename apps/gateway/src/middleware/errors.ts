@@ -3,34 +3,58 @@ import { DomainError, fromGrpcError } from '@agentidp/shared/errors';
 import type { Logger } from '@agentidp/shared/runtime';
 import { sendProblem } from '../problem';
 
-/** Errors raised by body-parser carry a `type`; each becomes a clear 4xx instead of a 500. */
-interface BodyParserError {
-  type: string;
-  status?: number;
+/**
+ * Errors raised by body-parser and the router (http-errors: `status`, `expose`, often a `type`);
+ * each becomes a clear 4xx instead of a 500.
+ */
+interface HttpClientError {
+  type?: unknown;
+  status: number;
+  message: string;
+  limit?: unknown;
 }
 
-function isBodyParserError(error: unknown): error is BodyParserError {
-  return typeof error === 'object' && error !== null && 'type' in error && typeof error.type === 'string';
+function isHttpClientError(error: unknown): error is HttpClientError {
+  return (
+    error instanceof Error &&
+    'status' in error &&
+    typeof error.status === 'number' &&
+    error.status >= 400 &&
+    error.status < 500
+  );
 }
 
-const BODY_PARSER_ERRORS: Record<string, () => DomainError> = {
+const BODY_PARSER_ERRORS: Record<string, (error: HttpClientError) => DomainError> = {
   'entity.parse.failed': () => new DomainError('validation_error', 'Request body is not valid JSON'),
-  'entity.too.large': () => new DomainError('payload_too_large', 'Request body exceeds 1 MiB'),
+  'entity.bounds': (error) => new DomainError('validation_error', error.message),
+  'entity.too.large': (error) =>
+    new DomainError(
+      'payload_too_large',
+      typeof error.limit === 'number'
+        ? `Request body exceeds ${error.limit} bytes`
+        : 'Request body is too large',
+    ),
   'entity.verify.failed': () => new DomainError('validation_error', 'Request body failed verification'),
   'encoding.unsupported': () => new DomainError('unsupported_media_type', 'Unsupported content encoding'),
   'charset.unsupported': () => new DomainError('unsupported_media_type', 'Unsupported charset'),
   'request.aborted': () => new DomainError('validation_error', 'Request body was aborted'),
   'request.size.invalid': () =>
     new DomainError('validation_error', 'Request body size does not match Content-Length'),
-  'stream.encoding.set': () => new DomainError('internal_error', 'Internal error'),
 };
 
 /** Normalises anything thrown in the pipeline into a DomainError. */
 export function toDomainError(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
-  if (isBodyParserError(error)) {
-    const make = BODY_PARSER_ERRORS[error.type];
-    if (make) return make();
+  if (isHttpClientError(error)) {
+    const make = typeof error.type === 'string' ? BODY_PARSER_ERRORS[error.type] : undefined;
+    if (make) return make(error);
+    // The router's path parameters: `/agents/%` is no percent-encoding at all.
+    if (error instanceof URIError)
+      return new DomainError('validation_error', 'Request path has a malformed percent-encoding', {
+        errors: [{ path: 'path', message: 'is not valid percent-encoding' }],
+      });
+    // A body that says gzip or br and is not (zlib's errors), and any other refusal of the parsers.
+    return new DomainError('validation_error', 'Request body could not be read as sent', { cause: error });
   }
   // gRPC failures (and anything unrecognised) go through the shared table.
   return fromGrpcError(error);

@@ -1,4 +1,5 @@
 import express, { type Request, type RequestHandler } from 'express';
+import { malformedClientCredentials } from '@agentidp/shared/identity';
 import { OAuthError } from './oauth-errors';
 
 /** Client authentication as presented (`client_secret_basic` or `client_secret_post`). */
@@ -7,6 +8,12 @@ export interface PresentedClient {
   clientSecret: string;
   /** Sent with HTTP Basic: a failure answers `WWW-Authenticate: Basic` (RFC 6749 §5.2). */
   basic: boolean;
+  /**
+   * Why these cannot be anybody's credentials (undecodable Basic, a value too long or holding
+   * U+0000 or an unpaired surrogate), when they cannot: a failed client authentication
+   * the gateway answers itself, counted like any other, without asking auth.
+   */
+  malformed?: string;
 }
 
 /** Token responses and errors must not be cached (RFC 6749 §5.1). */
@@ -59,23 +66,26 @@ export function clientCredentials(req: Request, form: Record<string, string | un
     }
     const decoded = Buffer.from(basic[1] as string, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) throw new OAuthError('invalid_client', 'Malformed HTTP Basic credentials');
+    const malformedBasic = { clientId: '', clientSecret: '', basic: true, malformed: 'malformed HTTP Basic' };
+    if (colon < 0) return malformedBasic;
+    let clientId: string;
+    let clientSecret: string;
     try {
-      const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-      const clientSecret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
-      if (form.client_id !== undefined && form.client_id !== clientId) {
-        throw new OAuthError('invalid_request', 'client_id in the body differs from HTTP Basic');
-      }
-      return { clientId, clientSecret, basic: true };
-    } catch (error) {
-      if (error instanceof OAuthError) throw error;
-      throw new OAuthError('invalid_client', 'Malformed HTTP Basic credentials');
+      clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+      clientSecret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+    } catch {
+      return malformedBasic;
     }
+    if (form.client_id !== undefined && form.client_id !== clientId) {
+      throw new OAuthError('invalid_request', 'client_id in the body differs from HTTP Basic');
+    }
+    return checked({ clientId, clientSecret, basic: true });
   }
-  return { clientId: form.client_id ?? '', clientSecret: form.client_secret ?? '', basic: false };
+  return checked({ clientId: form.client_id ?? '', clientSecret: form.client_secret ?? '', basic: false });
 }
 
-/** The caller's address as the socket sees it (`trust proxy` is off: X-Forwarded-For is ignored). */
-export function clientIp(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown';
+/** Marks credentials no client of ours can have: the bounds auth and the registry apply too. */
+function checked(client: PresentedClient): PresentedClient {
+  const malformed = malformedClientCredentials(client.clientId, client.clientSecret);
+  return malformed ? { ...client, malformed } : client;
 }

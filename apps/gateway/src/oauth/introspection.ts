@@ -2,7 +2,8 @@ import type { RequestHandler } from 'express';
 import type { IntrospectTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { fromGrpcError } from '@agentidp/shared/errors';
 import { callUnary } from '@agentidp/shared/grpc';
-import { clientCredentials, clientIp, formParams, noStore, parseForm, requireForm } from './form';
+import { clientIp } from '../middleware/client-ip';
+import { clientCredentials, formParams, noStore, parseForm, requireForm } from './form';
 import { OAuthError } from './oauth-errors';
 import { outcomeOf, type OAuthEndpointDeps } from './token';
 
@@ -26,6 +27,7 @@ export function introspectionEndpoint(deps: OAuthEndpointDeps): RequestHandler[]
       const client = clientCredentials(req, form);
       const token = requiredToken(form.token);
       const admission = await guard.admit(req, res, client);
+      if (client.malformed) await guard.refuseMalformed(res, admission, client, 'introspect');
       let response: IntrospectTokenResponse;
       try {
         response = await callUnary(auth.introspectToken.bind(auth), {
@@ -86,7 +88,8 @@ export function requiredToken(token: string | undefined): string {
 /** auth failed or could not be reached: 503 `temporarily_unavailable` (fail closed). */
 export function unavailable(error: unknown, logger: OAuthEndpointDeps['logger'], what: string): OAuthError {
   const domain = fromGrpcError(error);
-  if (domain.httpStatus >= 500) logger.warn({ err: error }, `${what} failed at auth`);
+  // An outage answers every request so: one short line each, not a stack trace each.
+  if (domain.httpStatus >= 500) logger.warn({ cause: domain.message }, `${what} failed at auth`);
   else logger.error({ err: error }, `${what}: unexpected answer from auth`);
   return new OAuthError('temporarily_unavailable', `The ${what} service is unavailable; retry later`);
 }

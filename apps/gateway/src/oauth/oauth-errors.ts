@@ -53,11 +53,13 @@ export function sendOAuthError(res: Response, error: OAuthError): void {
     .json({ error: error.error, error_description: error.description });
 }
 
+/** body-parser's refusals (http-errors with a 4xx `status`: too large, not the encoding it says, …). */
 function bodyParserError(error: unknown): OAuthError | undefined {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  if (!(error instanceof Error) || !('status' in error) || typeof error.status !== 'number') return undefined;
+  if (error.status < 400 || error.status >= 500) return undefined;
   return new OAuthError(
     'invalid_request',
-    error.type === 'entity.too.large'
+    'type' in error && error.type === 'entity.too.large'
       ? 'The request body is too large'
       : 'The request body could not be parsed',
   );

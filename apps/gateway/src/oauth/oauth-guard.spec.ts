@@ -43,8 +43,8 @@ const limitHits = (gateway: TestGateway, limiter: string) =>
   metricValue(gateway.metrics, 'agentidp_rate_limit_hits_total', { limiter });
 
 describe('OAuthGuard: the budgets around every call to auth', () => {
-  it('an address that spent its failed-authentication budget gets 429 with Retry-After, even with the right secret, and auth is not asked', async () => {
-    const gateway = await gatewayWith({ rateLimit: { authFailuresPerIp: 2 } });
+  it('a client_id that spent its failed-authentication budget at an address gets 429 there with Retry-After, even with the right secret, and auth is not asked', async () => {
+    const gateway = await gatewayWith({ rateLimit: { authFailures: 2 } });
     for (let i = 0; i < 2; i += 1) {
       expect((await post(gateway, '/oauth2/token', form('agidp_c1', 'wrong'))).status).toBe(401);
     }
@@ -52,7 +52,7 @@ describe('OAuthGuard: the budgets around every call to auth', () => {
     expect(locked.status).toBe(429);
     expect(locked.body).toEqual({
       error: 'rate_limit_exceeded',
-      error_description: 'Too many failed client authentications from this address; retry later',
+      error_description: 'Too many failed authentications of this client from this address; retry later',
     });
     expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(60);
@@ -63,8 +63,8 @@ describe('OAuthGuard: the budgets around every call to auth', () => {
     expect(await limitHits(gateway, 'auth_failure')).toBe(1);
   });
 
-  it('failures at introspection and revocation spend the same per-address budget as the token endpoint', async () => {
-    const gateway = await gatewayWith({ rateLimit: { authFailuresPerIp: 2 } });
+  it('failures at introspection and revocation spend the same budget as the token endpoint', async () => {
+    const gateway = await gatewayWith({ rateLimit: { authFailures: 2 } });
     const refusal = { error: 'invalid_client', errorDescription: 'Client authentication failed' };
     gateway.auth.introspectToken.answer = () => IntrospectTokenResponse.fromPartial(refusal);
     gateway.auth.revokeToken.answer = () => refusal;
@@ -81,7 +81,7 @@ describe('OAuthGuard: the budgets around every call to auth', () => {
   });
 
   it("wrong secrets sent with someone else's client_id give that client its budget back", async () => {
-    const gateway = await gatewayWith({ rateLimit: { maxRequests: 2, authFailuresPerIp: 100 } });
+    const gateway = await gatewayWith({ rateLimit: { maxRequests: 2, authFailures: 100 } });
     for (let i = 0; i < 5; i += 1) {
       const res = await post(gateway, '/oauth2/token', form('agidp_victim', 'guess'));
       expect(res.status).toBe(401);
@@ -125,7 +125,7 @@ describe('OAuthGuard: the budgets around every call to auth', () => {
   });
 
   it('refusals before authentication (unsupported_grant_type, invalid_request) spend neither budget', async () => {
-    const gateway = await gatewayWith({ rateLimit: { maxRequests: 1, authFailuresPerIp: 1 } });
+    const gateway = await gatewayWith({ rateLimit: { maxRequests: 1, authFailures: 1 } });
     const answer = gateway.auth.issueToken.answer;
     gateway.auth.issueToken.answer = (req, metadata) =>
       req.grantType === 'client_credentials'
@@ -159,7 +159,7 @@ describe('OAuthGuard: the budgets around every call to auth', () => {
   });
 
   it('auth unreachable: 503, the unit is given back and no failure is counted', async () => {
-    const gateway = await gatewayWith({ rateLimit: { maxRequests: 1, authFailuresPerIp: 1 } });
+    const gateway = await gatewayWith({ rateLimit: { maxRequests: 1, authFailures: 1 } });
     const answer = gateway.auth.issueToken.answer;
     gateway.auth.issueToken.answer = () => unavailable();
     for (let i = 0; i < 2; i += 1) {
@@ -172,15 +172,53 @@ describe('OAuthGuard: the budgets around every call to auth', () => {
     expect(await failuresTotal(gateway, 'token')).toBe(0);
   });
 
-  it('an empty or absurd client_id (over MAX_CLIENT_ID_LENGTH characters) gets no budget of its own; the longest allowed one does', async () => {
-    const gateway = await gatewayWith({ rateLimit: { maxRequests: 1 } });
-    for (const clientId of ['', 'c'.repeat(MAX_CLIENT_ID_LENGTH + 1)]) {
-      for (let i = 0; i < 2; i += 1) {
-        const res = await post(gateway, '/oauth2/token', form(clientId));
-        expect(res.status).toBe(200);
-        expect(res.headers['x-ratelimit-limit']).toBeUndefined();
-      }
+  it('failures of other clients at the same address never lock out a valid client there', async () => {
+    const gateway = await gatewayWith({ rateLimit: { authFailures: 3 } });
+    for (let i = 0; i < 50; i += 1) {
+      const res = await post(gateway, '/oauth2/token', form(`agidp_other${i % 5}`, 'wrong'));
+      // Each of the five ids fails three times, then is refused at this address.
+      expect(res.status).toBe(i < 15 ? 401 : 429);
     }
+    expect((await post(gateway, '/oauth2/token', form('agidp_valid'))).status).toBe(200);
+  });
+
+  it('with TRUST_PROXY=1 two clients behind one proxy have separate failure budgets', async () => {
+    const gateway = await gatewayWith({ rateLimit: { authFailures: 2 }, trustProxy: 1 });
+    const from = (ip: string, secret: string) =>
+      postForm(gateway.app, '/oauth2/token', form('agidp_shared', secret)).set('X-Forwarded-For', ip);
+    expect((await from('203.0.113.7', 'wrong')).status).toBe(401);
+    expect((await from('203.0.113.7', 'wrong')).status).toBe(401);
+    expect((await from('203.0.113.7', 'right')).status).toBe(429);
+    expect((await from('198.51.100.9', 'right')).status).toBe(200);
+  });
+
+  it('without TRUST_PROXY X-Forwarded-For is ignored: the budget is the socket address’s', async () => {
+    const gateway = await gatewayWith({ rateLimit: { authFailures: 2 } });
+    const from = (ip: string, secret: string) =>
+      postForm(gateway.app, '/oauth2/token', form('agidp_shared', secret)).set('X-Forwarded-For', ip);
+    expect((await from('203.0.113.7', 'wrong')).status).toBe(401);
+    expect((await from('198.51.100.9', 'wrong')).status).toBe(401);
+    expect((await from('192.0.2.1', 'right')).status).toBe(429);
+  });
+
+  it('an absurd (over MAX_CLIENT_ID_LENGTH) or NUL-bearing client_id is a failed authentication answered without auth, counted, with no request budget', async () => {
+    const gateway = await gatewayWith({ rateLimit: { maxRequests: 1, authFailures: 3 } });
+    for (const clientId of ['c'.repeat(MAX_CLIENT_ID_LENGTH + 1), 'agidp_\u0000x']) {
+      const res = await post(gateway, '/oauth2/token', form(clientId));
+      expect(res.status).toBe(401);
+      expect(res.body.error).toBe('invalid_client');
+      expect(res.headers['x-ratelimit-limit']).toBeUndefined();
+    }
+    expect(gateway.auth.issueToken.calls).toHaveLength(0);
+    expect(await failuresTotal(gateway, 'token')).toBe(2);
+    // No client_id at all is auth's to judge (grant type first), and shares their budget.
+    expect((await post(gateway, '/oauth2/token', form('', 'wrong'))).status).toBe(401);
+    expect(gateway.auth.issueToken.calls).toHaveLength(1);
+    expect((await post(gateway, '/oauth2/token', form('c'.repeat(MAX_CLIENT_ID_LENGTH + 1)))).status).toBe(
+      429,
+    );
+    // A real client at the same address is untouched.
+    expect((await post(gateway, '/oauth2/token', form('agidp_c1'))).status).toBe(200);
     const longest = 'c'.repeat(MAX_CLIENT_ID_LENGTH);
     const first = await post(gateway, '/oauth2/token', form(longest));
     expect(first.headers['x-ratelimit-remaining']).toBe('0');

@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { RevokeTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
 import { callUnary } from '@agentidp/shared/grpc';
-import { clientCredentials, clientIp, formParams, noStore, parseForm, requireForm } from './form';
+import { clientIp } from '../middleware/client-ip';
+import { clientCredentials, formParams, noStore, parseForm, requireForm } from './form';
 import { requiredToken, unavailable } from './introspection';
 import { OAuthError } from './oauth-errors';
 import { outcomeOf, type OAuthEndpointDeps } from './token';
@@ -20,6 +21,7 @@ export function revocationEndpoint(deps: OAuthEndpointDeps): RequestHandler[] {
       const client = clientCredentials(req, form);
       const token = requiredToken(form.token);
       const admission = await guard.admit(req, res, client);
+      if (client.malformed) await guard.refuseMalformed(res, admission, client, 'revoke');
       let response: RevokeTokenResponse;
       try {
         response = await callUnary(auth.revokeToken.bind(auth), {

@@ -1,10 +1,12 @@
 import type { RequestHandler } from 'express';
 import type { AuthServiceClient, IssueTokenResponse } from '@agentidp/proto/grpc/agentid/auth/v1/auth';
+import { fromGrpcError } from '@agentidp/shared/errors';
 import { callUnary } from '@agentidp/shared/grpc';
 import type { Logger } from '@agentidp/shared/runtime';
 import { secondsUntilReset } from '@agentidp/shared/tiers';
+import { clientIp } from '../middleware/client-ip';
 import type { TokenMetrics } from '../metrics';
-import { clientCredentials, clientIp, formParams, noStore, parseForm, requireForm } from './form';
+import { clientCredentials, formParams, noStore, parseForm, requireForm } from './form';
 import { OAuthError } from './oauth-errors';
 import type { OAuthGuard, OAuthOutcome } from './oauth-guard';
 
@@ -35,6 +37,7 @@ export function tokenEndpoint(deps: OAuthEndpointDeps): RequestHandler[] {
       const form = formParams(req);
       const client = clientCredentials(req, form);
       const admission = await guard.admit(req, res, client);
+      if (client.malformed) await guard.refuseMalformed(res, admission, client, 'token');
       let response: IssueTokenResponse;
       try {
         response = await callUnary(auth.issueToken.bind(auth), {
@@ -47,7 +50,8 @@ export function tokenEndpoint(deps: OAuthEndpointDeps): RequestHandler[] {
         });
       } catch (error) {
         await guard.settle(res, admission, 'not_authenticated', 'token');
-        logger.warn({ err: error }, 'token request could not reach auth');
+        // An outage answers every request so: one short line each, not a stack trace each.
+        logger.warn({ cause: fromGrpcError(error).message }, 'token request could not reach auth');
         throw new OAuthError('temporarily_unavailable', 'The token service is unavailable; retry later');
       }
       await guard.settle(res, admission, outcomeOf(response.error), 'token');

@@ -9,3 +9,4 @@ export {
   ResponseValidator,
   type Exchange,
 } from './response-validator';
+export { allOperations, type Operation } from './operations';

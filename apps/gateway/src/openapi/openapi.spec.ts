@@ -109,7 +109,7 @@ describe('the OpenAPI document', () => {
   it("lists every error code of the platform in the problem schema's code enum", () => {
     const problem = ((document.components as Json).schemas as Json).Problem as { properties: Json };
     expect((problem.properties.code as { enum: string[] }).enum).toContain('agent_decommissioned');
-    expect((problem.properties.code as { enum: string[] }).enum).toHaveLength(13);
+    expect((problem.properties.code as { enum: string[] }).enum).toHaveLength(15);
   });
 
   it('is served at /openapi.json with a strong ETag (304 on If-None-Match), valid OpenAPI 3.1 and lint-clean', async () => {

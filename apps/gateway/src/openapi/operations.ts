@@ -332,6 +332,8 @@ function readiness() {
         billing: check,
         database: check,
         store: check,
+        // down while revocations are re-warmed, and while Redis may evict keys
+        revocations: check,
       }),
     })
     .meta({ id: 'Readiness' });

@@ -39,8 +39,8 @@ import { MemoryStore, type KeyValueStore } from '@agentidp/shared/store';
 import { captureLogs, type CapturedLogs } from '@agentidp/shared/testing';
 import { TIER_CONFIG } from '@agentidp/shared/tiers';
 import { createApp, type GatewayDeps } from '../app';
+import type { RateLimitConfig, TrustProxy } from '../config';
 import { checkResponses, ResponseValidator } from '../openapi/response-validator';
-import type { RateLimitConfig } from '../config';
 import { fakeClient, fakeUnary, unavailable, type FakeUnary } from './grpc-fakes';
 import { TEST_PRINCIPAL, TEST_TOKEN_CONFIG, TestSigner } from './tokens';
 
@@ -70,6 +70,7 @@ export interface TestGatewayOptions {
   store?: KeyValueStore;
   health?: Partial<Record<ServiceName, HealthAnswers>>;
   tierEnforcement?: boolean;
+  trustProxy?: TrustProxy;
 }
 
 export interface TestGateway {
@@ -87,11 +88,11 @@ export interface TestGateway {
   signer: TestSigner;
 }
 
-/** The per-client budget and the per-IP failure budget of the test gateway, unless a test sets its own. */
+/** The per-client budget and the failure budget of the test gateway, unless a test sets its own. */
 export const TEST_RATE_LIMIT: RateLimitConfig = {
   maxRequests: 100,
   windowMs: 60_000,
-  authFailuresPerIp: 20,
+  authFailures: 20,
   authFailureWindowMs: 60_000,
 };
 
@@ -168,6 +169,7 @@ export async function testGateway(options: TestGatewayOptions = {}): Promise<Tes
       signup: { mode: 'open', perIpPerHour: 20 },
       rateLimit: { ...TEST_RATE_LIMIT, ...options.rateLimit },
       tierEnforcement: options.tierEnforcement ?? true,
+      trustProxy: options.trustProxy ?? false,
     },
     logger: createLogger({ name: 'gateway-test', destination: logs.destination }),
     store,

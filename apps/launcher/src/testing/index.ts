@@ -17,3 +17,4 @@ export {
   type Spawned,
 } from './processes';
 export { getJson, stackEnv, type StackEnv } from './stack-env';
+export { internalClient } from './grpc';

@@ -91,13 +91,19 @@ export interface ProcessStack {
  */
 export async function startProcessStack(
   env: Env,
-  options: { readyTimeoutMs?: number; nodeArgs?: string[] } = {},
+  options: {
+    readyTimeoutMs?: number;
+    nodeArgs?: string[];
+    /** Mounted-secret layout (`writeGrpcTlsDirs`): each process gets GRPC_TLS_DIR=<root>/<name>. */
+    grpcTlsRoot?: string;
+  } = {},
 ): Promise<ProcessStack> {
   const all: Spawned[] = [];
   const processes = new Map<ServiceProcess, Spawned>();
   const names: string[] = [];
   const start = (name: string, script: string, nodeArgs: string[] = []) => {
-    const p = spawnNode(script, env, [], nodeArgs);
+    const tls = options.grpcTlsRoot ? { GRPC_TLS_DIR: path.join(options.grpcTlsRoot, name) } : {};
+    const p = spawnNode(script, { ...env, ...tls }, [], nodeArgs);
     all.push(p);
     names.push(name);
     return p;

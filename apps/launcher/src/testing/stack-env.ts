@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import type { Env } from '@agentidp/shared/config';
 import { createTestDatabase, freePort, type TestDatabase } from '@agentidp/shared/testing';
 import { assertDocumented } from './api-client';
@@ -17,6 +20,8 @@ export async function stackEnv(): Promise<StackEnv> {
   const gatewayPort = await freePort();
   const env: Env = {
     LOG_LEVEL: 'warn',
+    // Each stack its own: development certificates for internal gRPC are made under it.
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'agentidp-stack-')),
     DATABASE_URL: database.url,
     PORT: String(gatewayPort),
     HOST: '127.0.0.1',
@@ -36,7 +41,7 @@ export async function stackEnv(): Promise<StackEnv> {
     SIGNUP_RATE_LIMIT_PER_HOUR: '100000',
     // Likewise for the per-client and per-IP budgets: tests that exercise them set their own.
     RATE_LIMIT_MAX_REQUESTS: '100000',
-    AUTH_FAILURE_LIMIT_PER_IP: '100000',
+    AUTH_FAILURE_LIMIT: '100000',
   };
   if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
   return { env, database, gatewayPort };

@@ -43,6 +43,28 @@ describe('agent request rules', () => {
     }
   });
 
+  it('gRPC callers meet the same rules as HTTP ones: no U+0000, no unpaired surrogate, depth ≤ 32 before parsing', () => {
+    const valid = {
+      email: 'a@example.com',
+      agentType: 'screener',
+      version: '1.2.3',
+      capabilities: ['documents:read'],
+      owner: 'team',
+      deploymentEnv: 'staging',
+      metadataJson: '',
+    };
+    expect(fieldPaths(() => parseCreateAgent({ ...valid, owner: 'a\u0000' }))).toEqual(['owner']);
+    expect(fieldPaths(() => parseCreateAgent({ ...valid, metadataJson: '{"a":"\\ud800"}' }))).toEqual([
+      'metadata.a',
+    ]);
+    const deep = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
+    expect(fieldPaths(() => parseCreateAgent({ ...valid, metadataJson: deep }))).toEqual(['metadata']);
+    const list = { limit: 0, cursor: '', status: '', agentType: '', owner: '', deploymentEnv: '' };
+    expect(fieldPaths(() => parseListAgents({ ...list, owner: 'x\u0000' }))).toEqual(['owner']);
+    const farFuture = Buffer.from(`v1:999999999999999:${agentId}`).toString('base64url');
+    expect(fieldPaths(() => parseListAgents({ ...list, cursor: farFuture }))).toEqual(['cursor']);
+  });
+
   it('update applies only the named fields and validates only those', () => {
     expect(
       parseUpdateAgent(update({ updateFields: ['owner'], owner: 'ops', version: 'not-semver' })),

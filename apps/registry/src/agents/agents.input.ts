@@ -8,6 +8,7 @@ import {
   DEPLOYMENT_ENVS,
   type DeploymentEnv,
 } from '@agentidp/shared/identity';
+import { checkJsonText, JSON_MAX_DEPTH, safeString } from '@agentidp/shared/schema';
 import { decodeCursor } from './cursor';
 import type { AgentChanges, AgentCursor, AgentListQuery } from './agents.types';
 
@@ -20,13 +21,19 @@ export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 /** Bound on the raw JSON text, before parsing; the 16 KiB rule applies to the parsed object. */
 const METADATA_TEXT_MAX = 1024 * 1024;
+/** What the text may hold before it is parsed: the shared depth bound, and no more values than 16 KiB could. */
+const METADATA_TEXT_BOUNDS = { maxDepth: JSON_MAX_DEPTH, maxElements: 16 * 1024 };
 
 /** `metadata_json`: a JSON object of at most 16 KiB; '' means {}. */
-const metadataJson = z
-  .string()
+const metadataJson = safeString()
   .max(METADATA_TEXT_MAX, { message: 'must be at most 16384 bytes as JSON' })
   .transform((text, ctx): unknown => {
     if (text === '') return {};
+    const problem = checkJsonText(text, METADATA_TEXT_BOUNDS);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
     try {
       const value: unknown = JSON.parse(text);
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value;
@@ -111,7 +118,7 @@ const listAgentsSchema = z.object({
     .min(0, { message: limitMessage })
     .max(MAX_PAGE_SIZE, { message: limitMessage })
     .transform((n) => (n === 0 ? DEFAULT_PAGE_SIZE : n)),
-  cursor: z.string().transform((value, ctx): AgentCursor | undefined => {
+  cursor: safeString().transform((value, ctx): AgentCursor | undefined => {
     if (value === '') return undefined;
     const cursor = decodeCursor(value);
     if (!cursor) {
@@ -121,8 +128,8 @@ const listAgentsSchema = z.object({
     return cursor;
   }),
   status: optionalString(z.enum(AGENT_STATUSES, { message: `must be one of ${AGENT_STATUSES.join(', ')}` })),
-  agent_type: optionalString(z.string().max(64)),
-  owner: optionalString(z.string().max(128)),
+  agent_type: optionalString(safeString().max(64)),
+  owner: optionalString(safeString().max(128)),
   deployment_env: optionalString(
     z.enum(DEPLOYMENT_ENVS, { message: `must be one of ${DEPLOYMENT_ENVS.join(', ')}` }),
   ),

@@ -1,4 +1,5 @@
 import { UUID_PATTERN } from '@agentidp/shared/identity';
+import { isTimeInRange } from '@agentidp/shared/schema';
 import type { AgentCursor } from './agents.types';
 
 /**
@@ -19,6 +20,6 @@ export function decodeCursor(value: string): AgentCursor | undefined {
   const match = FORMAT.exec(Buffer.from(value, 'base64url').toString('utf8'));
   if (!match || !UUID_PATTERN.test(match[2]!)) return undefined;
   const createdAt = new Date(Number(match[1]));
-  if (Number.isNaN(createdAt.getTime())) return undefined;
+  if (!isTimeInRange(createdAt)) return undefined;
   return { createdAt, agentId: match[2]! };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseRequest } from '@agentidp/shared/errors';
 import { canonicalUuid, credentialFields } from '@agentidp/shared/identity';
+import { isTimeInRange, safeString, TIME_RANGE_MESSAGE } from '@agentidp/shared/schema';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../agents/agents.input';
 import { decodeCursor } from '../agents/cursor';
 
@@ -25,7 +26,8 @@ export function parseCreateCredential(input: CreateCredentialInput, now: Date): 
     scopes: credentialFields.scopes,
     expires_at: z
       .date({ message: 'must be a valid time' })
-      .refine((date) => !Number.isNaN(date.getTime()), { message: 'must be a valid time' })
+      .refine((date) => !Number.isNaN(date.getTime()), { message: 'must be a valid time', abort: true })
+      .refine(isTimeInRange, { message: TIME_RANGE_MESSAGE, abort: true })
       .refine((date) => date.getTime() > now.getTime(), { message: 'must be in the future' })
       .optional(),
   });
@@ -109,7 +111,7 @@ const listCredentialsSchema = z.object({
     .min(0, { message: limitMessage })
     .max(MAX_PAGE_SIZE, { message: limitMessage })
     .transform((n) => (n === 0 ? DEFAULT_PAGE_SIZE : n)),
-  cursor: z.string().transform((value, ctx): CredentialCursor | undefined => {
+  cursor: safeString().transform((value, ctx): CredentialCursor | undefined => {
     if (value === '') return undefined;
     const position = decodeCursor(value);
     if (!position) {

@@ -4,6 +4,7 @@ import { OutboxEvents, POOL, type Tenant } from '@agentidp/nest-kit';
 import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
 import { DomainError } from '@agentidp/shared/errors';
 import { isManagementScope, MAX_CLIENT_ID_LENGTH, OPENID_SCOPE } from '@agentidp/shared/identity';
+import { isSafeText } from '@agentidp/shared/schema';
 import type { NewOutboxEvent } from '@agentidp/shared/outbox';
 import { agentNotFound } from '../agents/agents.service';
 import { AgentsRepository } from '../agents/agents.repository';
@@ -209,7 +210,7 @@ export class CredentialsService {
    */
   async verify(clientId: string, clientSecret: string): Promise<VerifyResult> {
     const row =
-      clientId !== '' && clientId.length <= MAX_CLIENT_ID_LENGTH
+      clientId !== '' && clientId.length <= MAX_CLIENT_ID_LENGTH && isSafeText(clientId)
         ? await this.credentials.findForVerification(clientId)
         : undefined;
     if (!row) {

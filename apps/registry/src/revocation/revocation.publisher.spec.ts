@@ -93,6 +93,7 @@ describe(RevocationPublisher.name, () => {
 
   it('fails the start when the store cannot be re-warmed, rather than serve without revocations', async () => {
     const broken = {
+      evictionStatus: jest.fn(async () => Promise.reject(new Error('ECONNREFUSED'))),
       get: jest.fn(async () => Promise.reject(new Error('ECONNREFUSED'))),
       mget: jest.fn(async () => Promise.reject(new Error('ECONNREFUSED'))),
     } as unknown as KeyValueStore;

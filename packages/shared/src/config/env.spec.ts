@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, flag, parseEnv, port, positiveInt, postgresUrl, redisUrl, type Env } from './env';
 import { DEFAULT_PORTS } from './ports';
@@ -26,7 +27,8 @@ describe('parseEnv', () => {
     expect(config.DB_POOL_MAX).toBe(10);
     expect(config.NODE_ENV).toBe('development');
     expect(config.LOG_LEVEL).toBe('info');
-    expect(config.GRPC_HOST).toBe('0.0.0.0');
+    expect(config.GRPC_HOST).toBe('127.0.0.1');
+    expect(config.GRPC_TLS_DIR).toBeUndefined();
     expect(config.REDIS_URL).toBeUndefined();
     expect(config.REGISTRY_GRPC_URL).toBeUndefined();
   });
@@ -150,7 +152,8 @@ describe('toStackConfig', () => {
       audit: '127.0.0.1:7003',
       billing: `127.0.0.1:${DEFAULT_PORTS.billing}`,
     });
-    expect(config).toMatchObject({ nodeEnv: 'development', logLevel: 'info', grpcHost: '0.0.0.0' });
+    expect(config).toMatchObject({ nodeEnv: 'development', logLevel: 'info', grpcHost: '127.0.0.1' });
+    expect(config.grpcTls).toEqual({ dir: undefined, dataDir: path.resolve('.data'), production: false });
   });
 
   it('honours *_GRPC_URL per service', () => {

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { z } from 'zod';
 import { grpcTarget, logLevel, nodeEnv, port, positiveInt, postgresUrl, redisUrl } from './env';
 import { DEFAULT_PORTS, SERVICE_NAMES, type ServiceName } from './ports';
@@ -10,7 +11,10 @@ import { DEFAULT_PORTS, SERVICE_NAMES, type ServiceName } from './ports';
 export const stackShape = {
   NODE_ENV: nodeEnv,
   LOG_LEVEL: logLevel,
-  GRPC_HOST: z.string().default('0.0.0.0'),
+  // Loopback unless a deployment says otherwise: internal gRPC is for the stack's own processes.
+  GRPC_HOST: z.string().default('127.0.0.1'),
+  GRPC_TLS_DIR: z.string().min(1).optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
   REGISTRY_GRPC_PORT: port(DEFAULT_PORTS.registry),
   AUTH_GRPC_PORT: port(DEFAULT_PORTS.auth),
   AUDIT_GRPC_PORT: port(DEFAULT_PORTS.audit),
@@ -42,6 +46,17 @@ export interface StackConfig {
   ports: Record<ServiceName, number>;
   /** `host:port` each service is dialled at. */
   peers: Record<ServiceName, string>;
+  /** Where this process finds (or, in development, makes) its internal gRPC certificate. */
+  grpcTls: GrpcTlsSource;
+}
+
+/** Where a process finds its internal gRPC material (see `@agentidp/shared/grpc` loadGrpcTls). */
+export interface GrpcTlsSource {
+  /** A mounted directory with `ca.crt`, `tls.crt` and `tls.key` (a Kubernetes TLS secret's layout). */
+  dir?: string;
+  /** Without `dir`, outside production: material generated once under `<dataDir>/grpc-tls`. */
+  dataDir: string;
+  production: boolean;
 }
 
 export function toStackConfig(env: StackEnv): StackConfig {
@@ -60,5 +75,16 @@ export function toStackConfig(env: StackEnv): StackConfig {
   const peers = Object.fromEntries(
     SERVICE_NAMES.map((name) => [name, urls[name] ?? `127.0.0.1:${ports[name]}`]),
   ) as Record<ServiceName, string>;
-  return { nodeEnv: env.NODE_ENV, logLevel: env.LOG_LEVEL, grpcHost: env.GRPC_HOST, ports, peers };
+  return {
+    nodeEnv: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    grpcHost: env.GRPC_HOST,
+    ports,
+    peers,
+    grpcTls: {
+      dir: env.GRPC_TLS_DIR,
+      dataDir: path.resolve(env.DATA_DIR),
+      production: env.NODE_ENV === 'production',
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonObject, safeString } from '../schema';
 import { CAPABILITY_PATTERN } from './scopes';
 
 /**
@@ -25,29 +26,26 @@ export const MAX_GRACE_PERIOD_SECONDS = 86_400;
 
 export const agentFields = {
   email: z.email({ message: 'must be an email address' }).max(254),
-  agentType: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,63}$/, { message: 'must be 1-64 lower-case letters, digits or dashes' }),
-  version: z.string().max(64).regex(SEMVER, { message: 'must be a semantic version, e.g. 1.2.3' }),
+  agentType: safeString().regex(/^[a-z][a-z0-9-]{0,63}$/, {
+    message: 'must be 1-64 lower-case letters, digits or dashes',
+  }),
+  version: safeString().max(64).regex(SEMVER, { message: 'must be a semantic version, e.g. 1.2.3' }),
   capabilities: z
-    .array(z.string().regex(CAPABILITY_PATTERN, { message: 'must be resource:action, e.g. documents:read' }))
+    .array(
+      safeString().regex(CAPABILITY_PATTERN, { message: 'must be resource:action, e.g. documents:read' }),
+    )
     .min(1, { message: 'must list at least one capability' })
     .max(MAX_CAPABILITIES),
-  owner: z.string().trim().min(1).max(128),
+  owner: safeString().trim().min(1).max(128),
   deploymentEnv: z.enum(DEPLOYMENT_ENVS, { message: `must be one of ${DEPLOYMENT_ENVS.join(', ')}` }),
-  metadata: z
-    .record(z.string(), z.unknown())
-    .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES, {
-      message: `must be at most ${METADATA_MAX_BYTES} bytes as JSON`,
-    }),
+  metadata: jsonObject(METADATA_MAX_BYTES),
   /** Only these two can be set by PATCH; decommissioning is DELETE. */
   settableStatus: z.enum(['active', 'suspended'], { message: 'must be active or suspended' }),
 };
 
 export const organizationFields = {
-  name: z.string().trim().min(1).max(255),
-  slug: z
-    .string()
+  name: safeString().trim().min(1).max(255),
+  slug: safeString()
     .max(64)
     .regex(/^[a-z0-9](-?[a-z0-9])*$/, {
       message: 'must be lower-case letters and digits, single dashes between them',
@@ -55,7 +53,7 @@ export const organizationFields = {
 };
 
 export const credentialFields = {
-  scopes: z.array(z.string().min(1).max(130)).max(MAX_CAPABILITIES + 10),
+  scopes: z.array(safeString().min(1).max(130)).max(MAX_CAPABILITIES + 10),
   gracePeriodSeconds: z.number().int().min(0).max(MAX_GRACE_PERIOD_SECONDS),
 };
 

@@ -1,5 +1,5 @@
 import { createLogger } from '../runtime/logger';
-import { MemoryStore } from '../store';
+import { MemoryStore, type EvictionStatus } from '../store';
 import { newTokenId, revocationCheckKeys, revocationReadyKey, revocationState } from './revocation';
 import { RevocationWarmer } from './revocation-warmer';
 
@@ -82,6 +82,92 @@ describe(RevocationWarmer.name, () => {
     } finally {
       await sut.stop();
     }
+  });
+});
+
+describe(`${RevocationWarmer.name} and eviction`, () => {
+  let store: MemoryStore;
+  let eviction: EvictionStatus;
+  let rewarm: jest.Mock<Promise<Record<string, number>>, []>;
+  const lines: string[] = [];
+  const warmLogger = createLogger({
+    name: 'test',
+    level: 'info',
+    destination: { write: (line: string) => void lines.push(line) },
+  });
+  const token = { jti: newTokenId(), clientId: 'c', agentId: 'a' };
+  const readerSees = async () => revocationState(await store.mget(revocationCheckKeys(token)), token);
+
+  beforeEach(async () => {
+    store = new MemoryStore();
+    eviction = { maxmemoryBytes: 0, policy: 'noeviction', evictedKeys: 0 };
+    jest.spyOn(store, 'evictionStatus').mockImplementation(async () => ({ ...eviction }));
+    rewarm = jest.fn(async () => ({ tokens: 1 }));
+    lines.length = 0;
+    // The other publisher is ready throughout: only this one's sentinel decides.
+    await store.set(revocationReadyKey('registry'), 'ready:1');
+  });
+  afterEach(() => store.close());
+
+  const warmer = () => new RevocationWarmer({ store, publisher: 'auth', rewarm, logger: warmLogger });
+
+  it.each(['allkeys-lru', 'volatile-lru', 'volatile-ttl', 'allkeys-random'])(
+    'a store with maxmemory and %s is never declared ready: readers fail closed, the reason is logged once',
+    async (policy) => {
+      eviction = { maxmemoryBytes: 1 << 20, policy, evictedKeys: 0 };
+      const sut = warmer();
+      await expect(sut.ensureWarm(true)).resolves.toBe(false);
+      await expect(sut.ensureWarm()).resolves.toBe(false);
+      expect(await store.get(KEY)).toMatch(new RegExp(`^unsafe:\\d+:${policy}$`));
+      expect(await readerSees()).toBe('unknown');
+      const refusals = lines.filter((line) => line.includes('can evict keys'));
+      expect(refusals).toHaveLength(1);
+      expect(refusals[0]).toContain(`maxmemory-policy ${policy}`);
+    },
+  );
+
+  it('once the store stops evicting, re-warms and lets readers trust it again', async () => {
+    eviction = { maxmemoryBytes: 1 << 20, policy: 'allkeys-lru', evictedKeys: 5 };
+    const sut = warmer();
+    await sut.ensureWarm(true);
+    expect(rewarm).not.toHaveBeenCalled();
+    eviction = { ...eviction, policy: 'noeviction' };
+    await expect(sut.ensureWarm()).resolves.toBe(true);
+    expect(rewarm).toHaveBeenCalledTimes(1);
+    expect(await readerSees()).toBe('active');
+  });
+
+  it('no memory limit is safe whatever the policy says (Redis then never evicts)', async () => {
+    eviction = { maxmemoryBytes: 0, policy: 'allkeys-lru', evictedKeys: 0 };
+    await expect(warmer().ensureWarm(true)).resolves.toBe(true);
+    expect(await readerSees()).toBe('active');
+  });
+
+  it('evictions counted since the last check lower the sentinel and re-warm, like a flush', async () => {
+    const sut = warmer();
+    await sut.ensureWarm(true);
+    await expect(sut.ensureWarm()).resolves.toBe(false);
+    eviction = { ...eviction, evictedKeys: 3 };
+    const during: string[] = [];
+    rewarm.mockImplementation(async () => {
+      during.push(await readerSees());
+      return {};
+    });
+    await expect(sut.ensureWarm()).resolves.toBe(true);
+    expect(during).toEqual(['unknown']);
+    expect(await readerSees()).toBe('active');
+    // Counted once: the next check with the same count does nothing.
+    await expect(sut.ensureWarm()).resolves.toBe(false);
+    expect(rewarm).toHaveBeenCalledTimes(2);
+  });
+
+  it('a counter that went down (Redis restarted, CONFIG RESETSTAT) is no eviction', async () => {
+    eviction = { ...eviction, evictedKeys: 10 };
+    const sut = warmer();
+    await sut.ensureWarm(true);
+    eviction = { ...eviction, evictedKeys: 0 };
+    await expect(sut.ensureWarm()).resolves.toBe(false);
+    expect(rewarm).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../runtime/logger';
-import type { KeyValueStore } from '../store';
+import { canEvictKeys, type EvictionStatus, type KeyValueStore } from '../store';
 import {
   REVOCATION_PENDING,
   REVOCATION_READY,
+  REVOCATION_UNSAFE,
   revocationReadyKey,
   type RevocationPublisherName,
 } from './revocation';
@@ -40,6 +41,15 @@ const MAX_ATTEMPTS = 3;
  * The sentinel goes `pending:<ms>:<nonce>` → re-warm → `ready:<ms>` by compare-and-set, so a flush
  * DURING the re-warm (which would lose the keys written so far) also removes the pending value, the
  * compare fails, and the re-warm runs again instead of declaring a partial projection complete.
+ *
+ * Eviction is the other way a store loses keys, one at a time and without touching the sentinel
+ * (under `volatile-*` the sentinel, which has no expiry, is never a candidate). So every check
+ * also reads the store's {@link EvictionStatus}:
+ * - a store that CAN evict (a memory limit and any policy but `noeviction`) gets the sentinel
+ *   `unsafe:<ms>:<policy>`: readers fail closed for as long as that lasts, and this logs why once.
+ *   Nothing short of never evicting proves that a missing `rev:*` key was never written.
+ * - evictions counted since the last check (the policy was evicting in between) lower the
+ *   sentinel and re-warm, exactly as a flush does.
  */
 export class RevocationWarmer {
   private readonly key: string;
@@ -49,6 +59,9 @@ export class RevocationWarmer {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private failing = false;
+  /** The store's eviction counter when the projection was last known complete. */
+  private evictedKeys: number | undefined;
+  private refusing = false;
 
   constructor(private readonly options: RevocationWarmerOptions) {
     this.key = revocationReadyKey(options.publisher);
@@ -64,25 +77,67 @@ export class RevocationWarmer {
    */
   async ensureWarm(force = false): Promise<boolean> {
     const { store } = this.options;
-    const current = await store.get(this.key);
-    if (current?.startsWith(REVOCATION_READY)) {
-      if (!force) return false;
-      await this.rewarm('start');
-      return true;
+    const eviction = await store.evictionStatus();
+    if (canEvictKeys(eviction)) {
+      await this.refuse(eviction);
+      return false;
     }
-    if (!force && current?.startsWith(REVOCATION_PENDING) && !this.isStale(current)) return false;
+    if (this.refusing) {
+      this.refusing = false;
+      this.options.logger.info(
+        { publisher: this.options.publisher, policy: eviction.policy },
+        'revocation store no longer evicts; re-warming',
+      );
+    }
+    // A lower count is a restarted server or CONFIG RESETSTAT: nothing evicted that we know of.
+    const evicted = this.evictedKeys !== undefined && eviction.evictedKeys > this.evictedKeys;
+    const current = await store.get(this.key);
+    if (current?.startsWith(REVOCATION_READY) && !evicted) {
+      if (force) await this.rewarm('start');
+      this.evictedKeys = eviction.evictedKeys;
+      return force;
+    }
+    if (!force && !evicted && current?.startsWith(REVOCATION_PENDING) && !this.isStale(current)) return false;
 
+    const why = evicted
+      ? 'store evicted keys'
+      : current === null
+        ? 'store lost its data'
+        : 'sentinel not ready';
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       const pending = `${REVOCATION_PENDING}${this.now()}:${randomUUID()}`;
       await store.set(this.key, pending);
-      await this.rewarm(current === null ? 'store lost its data' : 'sentinel not ready');
-      if (await store.setIfEqual(this.key, pending, `${REVOCATION_READY}${this.now()}`)) return true;
+      await this.rewarm(why);
+      if (await store.setIfEqual(this.key, pending, `${REVOCATION_READY}${this.now()}`)) {
+        // The count read before the re-warm: an eviction during it shows up at the next check.
+        this.evictedKeys = eviction.evictedKeys;
+        return true;
+      }
       this.options.logger.warn(
         { publisher: this.options.publisher, attempt },
         'revocation store changed during the re-warm; re-warming again',
       );
     }
     return false;
+  }
+
+  /** Marks the projection untrustworthy while the store can evict; says why once per episode. */
+  private async refuse(eviction: EvictionStatus): Promise<void> {
+    const current = await this.options.store.get(this.key);
+    if (!current?.startsWith(REVOCATION_UNSAFE)) {
+      await this.options.store.set(this.key, `${REVOCATION_UNSAFE}${this.now()}:${eviction.policy}`);
+    }
+    if (this.refusing) return;
+    this.refusing = true;
+    this.options.logger.error(
+      {
+        publisher: this.options.publisher,
+        policy: eviction.policy,
+        maxmemory_bytes: eviction.maxmemoryBytes,
+      },
+      `the revocation store can evict keys (maxmemory-policy ${eviction.policy}): tokens are refused (503) ` +
+        'until Redis runs with maxmemory-policy noeviction (or without maxmemory)',
+    );
   }
 
   /** Starts watching the sentinel (after the start-up {@link ensureWarm}). */

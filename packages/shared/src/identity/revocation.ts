@@ -29,9 +29,14 @@ export const REVOCATION_PREFIX = { jti: 'rev:jti:', client: 'rev:client:', agent
 export const REVOCATION_PUBLISHERS = ['registry', 'auth'] as const;
 export type RevocationPublisherName = (typeof REVOCATION_PUBLISHERS)[number];
 
-/** Values of a readiness sentinel: `ready:<ms>` once complete, `pending:<ms>:<nonce>` while re-warming. */
+/**
+ * Values of a readiness sentinel: `ready:<ms>` once complete, `pending:<ms>:<nonce>` while
+ * re-warming, `unsafe:<ms>:<policy>` while the store may evict revocation keys. Only `ready:` lets
+ * a reader trust the absence of a revocation key.
+ */
 export const REVOCATION_READY = 'ready:';
 export const REVOCATION_PENDING = 'pending:';
+export const REVOCATION_UNSAFE = 'unsafe:';
 
 export function revocationReadyKey(publisher: RevocationPublisherName): string {
   return `rev:ready:${publisher}`;
@@ -105,6 +110,16 @@ export function credentialRevocationState(
 ): RevocationState {
   if (isCredentialRevoked(values.slice(0, 2), since, now)) return 'revoked';
   return publishersReady(values.slice(2)) ? 'active' : 'unknown';
+}
+
+/** The keys of {@link revocationSentinelsReady}, one per publisher, for a readiness probe. */
+export function revocationSentinelKeys(): string[] {
+  return REVOCATION_PUBLISHERS.map(revocationReadyKey);
+}
+
+/** From the values of {@link revocationSentinelKeys}: whether readers may trust the projection now. */
+export function revocationSentinelsReady(values: readonly (string | null)[]): boolean {
+  return publishersReady(values);
 }
 
 /** Every publisher's sentinel says ready: the store's projection of the revocations is complete. */

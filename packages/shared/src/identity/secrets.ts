@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { isSafeText } from '../schema';
 
 /**
  * Client secrets: 256 random bits, prefixed so a leaked one is recognisable (secret scanners),
@@ -19,6 +20,22 @@ export const CLIENT_ID_PREFIX = 'agidp_';
  * key, auth, the registry's lookup) refuse an absurd value unread, all at the same length.
  */
 export const MAX_CLIENT_ID_LENGTH = 128;
+/** The longest client secret anyone may present (ours are 58 characters). */
+export const MAX_CLIENT_SECRET_LENGTH = 512;
+
+/**
+ * Why presented client credentials cannot be anybody's (too long, U+0000 or an unpaired
+ * surrogate), or undefined when they could be. The gateway and auth refuse such credentials as a
+ * failed client authentication without a lookup, which they could only fail. No client id at all
+ * is left to auth, which first tells an unsupported grant type apart.
+ */
+export function malformedClientCredentials(clientId: string, clientSecret: string): string | undefined {
+  if (clientId.length > MAX_CLIENT_ID_LENGTH || clientSecret.length > MAX_CLIENT_SECRET_LENGTH)
+    return 'credentials too long';
+  if (!isSafeText(clientId) || !isSafeText(clientSecret))
+    return 'U+0000 or an unpaired surrogate in the credentials';
+  return undefined;
+}
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SECRET_BODY_LENGTH = 43; // ceil(256 / log2(62))

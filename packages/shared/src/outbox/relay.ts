@@ -16,12 +16,24 @@ export interface OutboxRelayOptions {
    * one each under load). Bounds the extra delivery latency; 0 claims at once.
    */
   lingerMs?: number;
-  /** How long a claimed batch is reserved for this relay; a crashed relay's batch is retried after it. */
+  /**
+   * How long a claim reserves a batch without renewal (default {@link OUTBOX_LEASE_MS}): the batch
+   * of a relay that died is claimable by another this long after its last renewal.
+   */
   leaseMs?: number;
+  /** How often a relay renews the lease of the batch it is delivering (default a third of the lease). */
+  renewMs?: number;
   /** Retry backoff after a failed delivery: doubles from min to max. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
+
+/**
+ * The default lease. Short, because it is renewed while the delivery runs: a relay that dies (or
+ * loses its database) stops renewing, and its batch is claimed again by a live relay within this
+ * plus one poll, inside the five seconds in which an event must be readable in the audit log.
+ */
+export const OUTBOX_LEASE_MS = 3_000;
 
 interface ClaimedRow {
   seq: string;
@@ -31,19 +43,23 @@ interface ClaimedRow {
 /**
  * Delivers outbox rows to a sink in batches, at least once, in commit order per relay.
  *
- * 1. claim: one autocommit UPDATE … FOR UPDATE SKIP LOCKED reserves a batch with a lease
+ * 1. claim: one autocommit UPDATE … FOR UPDATE SKIP LOCKED reserves a batch with a short lease
  *    (no transaction is held while the network call runs; replicas never take the same rows);
- * 2. deliver: the sink (audit's AppendEvents over gRPC) stores them idempotently by event id;
+ * 2. deliver: the sink (audit's AppendEvents over gRPC) stores them idempotently by event id,
+ *    while the relay renews the lease every `renewMs`, so a slow delivery keeps its batch;
  * 3. mark: the rows are marked delivered.
  *
- * A crash between 2 and 3 leaves the lease to expire; the batch is delivered again and the
- * receiver drops the duplicates. A failed delivery is retried with exponential backoff.
+ * A crash between 1 and 3 stops the renewals and the lease runs out within `leaseMs`; the batch is
+ * delivered again and the receiver drops the duplicates. A renewal that comes too late (a stalled
+ * process) can only cause such a duplicate, never a loss. A failed delivery is retried with
+ * exponential backoff.
  */
 export class OutboxRelay {
   private readonly table: string;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly leaseMs: number;
+  private readonly renewMs: number;
   private readonly lingerMs: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
@@ -58,7 +74,8 @@ export class OutboxRelay {
     this.table = `${assertSchemaName(options.schema)}.outbox`;
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
-    this.leaseMs = options.leaseMs ?? 30_000;
+    this.leaseMs = options.leaseMs ?? OUTBOX_LEASE_MS;
+    this.renewMs = options.renewMs ?? Math.max(1, Math.floor(this.leaseMs / 3));
     this.lingerMs = options.lingerMs ?? 20;
     this.minBackoffMs = options.minBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 5_000;
@@ -92,14 +109,48 @@ export class OutboxRelay {
     const rows = await this.claim();
     if (rows.length === 0) return 0;
     const seqs = rows.map((r) => r.seq);
+    const lease = this.keepLeased(seqs);
     try {
       await this.options.sink(rows.map((r) => r.event));
     } catch (error) {
+      await lease.stop();
       await this.release(seqs, error);
       throw error;
     }
+    await lease.stop();
     await this.markDelivered(seqs);
     return rows.length;
+  }
+
+  /**
+   * Renews the lease of a batch in flight until stopped; `stop()` also waits for a renewal under
+   * way, so none lands after the rows were marked or released.
+   */
+  private keepLeased(seqs: readonly string[]): { stop(): Promise<void> } {
+    let renewal: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      renewal = this.options.pool
+        .query(
+          `UPDATE ${this.table} SET lease_until = now() + make_interval(secs => $2::double precision / 1000)
+            WHERE seq = ANY($1::bigint[]) AND delivered_at IS NULL`,
+          [seqs, this.leaseMs],
+        )
+        .catch((error: unknown) => {
+          // The lease then runs out and another relay re-delivers: a duplicate audit drops.
+          this.options.logger?.warn(
+            { err: errorMessage(error), schema: this.options.schema },
+            'outbox lease renewal failed',
+          );
+        });
+    }, this.renewMs);
+    // The delivery itself keeps the process busy; renewals alone must not keep it alive.
+    timer.unref();
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await renewal;
+      },
+    };
   }
 
   private async run(): Promise<void> {

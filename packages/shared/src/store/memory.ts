@@ -1,4 +1,4 @@
-import { assertIncrUpToArgs, type BoundedIncrResult, type KeyValueStore } from './types';
+import { assertIncrUpToArgs, type BoundedIncrResult, type EvictionStatus, type KeyValueStore } from './types';
 
 interface Entry {
   value: string;
@@ -87,6 +87,12 @@ export class MemoryStore implements KeyValueStore {
 
   async ping(): Promise<void> {
     this.assertOpen();
+  }
+
+  /** A map in this process has no memory limit of its own: it never drops a key before it expires. */
+  async evictionStatus(): Promise<EvictionStatus> {
+    this.assertOpen();
+    return { maxmemoryBytes: 0, policy: 'noeviction', evictedKeys: 0 };
   }
 
   async close(): Promise<void> {

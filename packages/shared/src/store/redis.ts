@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { assertIncrUpToArgs, type BoundedIncrResult, type KeyValueStore } from './types';
+import { assertIncrUpToArgs, type BoundedIncrResult, type EvictionStatus, type KeyValueStore } from './types';
 
 export interface RedisStoreOptions {
   url: string;
@@ -147,6 +147,21 @@ export class RedisStore implements KeyValueStore {
     await this.redis.ping();
   }
 
+  /**
+   * From `INFO` rather than `CONFIG GET`: managed Redis services commonly refuse CONFIG to clients
+   * but answer INFO. One round trip for both sections (Redis 7 takes several section names).
+   */
+  async evictionStatus(): Promise<EvictionStatus> {
+    const fields = parseInfo(await this.redis.info('memory', 'stats'));
+    const maxmemoryBytes = Number(fields.get('maxmemory'));
+    const policy = fields.get('maxmemory_policy');
+    const evictedKeys = Number(fields.get('evicted_keys'));
+    if (!Number.isFinite(maxmemoryBytes) || policy === undefined || !Number.isFinite(evictedKeys)) {
+      throw new Error('redis: INFO lacks maxmemory, maxmemory_policy or evicted_keys');
+    }
+    return { maxmemoryBytes, policy, evictedKeys };
+  }
+
   async close(): Promise<void> {
     // QUIT needs a live connection; when Redis is down, drop the socket at once instead of waiting.
     if (this.redis.status !== 'ready') {
@@ -155,4 +170,14 @@ export class RedisStore implements KeyValueStore {
     }
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
+}
+
+/** `INFO` text (`name:value` lines, `#` section headers) as a map. */
+function parseInfo(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  return fields;
 }

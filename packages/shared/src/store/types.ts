@@ -38,7 +38,31 @@ export interface KeyValueStore {
   pttl(key: string): Promise<number>;
   /** Rejects when the store cannot answer. */
   ping(): Promise<void>;
+  /**
+   * Whether the store may drop keys on its own under memory pressure, and how many it has dropped
+   * so far: what the revocation projection needs to know to trust the absence of a key.
+   */
+  evictionStatus(): Promise<EvictionStatus>;
   close(): Promise<void>;
+}
+
+/** What {@link KeyValueStore.evictionStatus} reports (Redis: `INFO memory` and `INFO stats`). */
+export interface EvictionStatus {
+  /** The memory limit in bytes; 0 means none (Redis then never evicts). */
+  maxmemoryBytes: number;
+  /** Redis's `maxmemory-policy` (`noeviction`, `allkeys-lru`, `volatile-ttl`, …). */
+  policy: string;
+  /** Keys evicted since the server started (or since `CONFIG RESETSTAT`). */
+  evictedKeys: number;
+}
+
+/**
+ * Whether a store with this status can drop a revocation key on its own. Revocation keys carry an
+ * expiry, so every `volatile-*` policy may evict them as well as every `allkeys-*` one; only
+ * `noeviction` (writes fail instead) or no memory limit at all keeps them until they expire.
+ */
+export function canEvictKeys(status: EvictionStatus): boolean {
+  return status.maxmemoryBytes > 0 && status.policy !== 'noeviction';
 }
 
 /** Outcome of {@link KeyValueStore.incrUpTo}. */

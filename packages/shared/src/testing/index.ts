@@ -4,6 +4,8 @@ export { createTestStore } from './store';
 export { freePort, isPortClosed } from './net';
 export { captureLogs, type CapturedLogs, type LogDestination } from './logs';
 export { waitFor, type WaitForOptions } from './wait';
+export { hasRedisServer, startPrivateRedis, type PrivateRedis } from './redis-server';
+export { testChannel, testServerCredentials } from './grpc';
 export {
   startWebhookReceiver,
   verifyStandardWebhook,
