@@ -91,13 +91,11 @@ export const MAX_WEBHOOK_URL_LENGTH = 2048;
  * checked by audit, which sends the deliveries.
  */
 export const webhookFields = {
-  name: z
-    .string()
+  name: safeString()
     .trim()
     .min(1, { message: 'must be 1-255 characters' })
     .max(255, { message: 'must be 1-255 characters' }),
-  url: z
-    .string()
+  url: safeString()
     .max(MAX_WEBHOOK_URL_LENGTH, { message: `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters` })
     .refine(
       (value) => {
@@ -111,7 +109,7 @@ export const webhookFields = {
     ),
   events: z
     .array(
-      z.string().refine(isWebhookEventFilter, {
+      safeString().refine(isWebhookEventFilter, {
         message: 'must be an event type like agent.created, a kind like agent.*, or *',
       }),
     )
