@@ -4,6 +4,7 @@ import { loadAuditConfig } from './config';
 const base = {
   DATABASE_URL: 'postgres://u@h/d',
   AUDIT_HMAC_KEY: Buffer.alloc(32, 1).toString('base64'),
+  WEBHOOK_SECRET_KEY: Buffer.alloc(32, 2).toString('base64'),
 };
 
 describe(loadAuditConfig.name, () => {
@@ -23,6 +24,46 @@ describe(loadAuditConfig.name, () => {
     expect(() => loadAuditConfig({ DATABASE_URL: base.DATABASE_URL })).toThrow(/AUDIT_HMAC_KEY: is required/);
     expect(() => loadAuditConfig({ ...base, AUDIT_HMAC_KEY: Buffer.alloc(16).toString('base64') })).toThrow(
       ConfigError,
+    );
+  });
+
+  it('requires WEBHOOK_SECRET_KEY of at least 32 bytes, and defaults the webhook settings', () => {
+    expect(() => loadAuditConfig({ ...base, WEBHOOK_SECRET_KEY: undefined })).toThrow(
+      /WEBHOOK_SECRET_KEY: is required/,
+    );
+    expect(() =>
+      loadAuditConfig({ ...base, WEBHOOK_SECRET_KEY: Buffer.alloc(16).toString('base64') }),
+    ).toThrow(/WEBHOOK_SECRET_KEY: must be base64 of at least 32 random bytes/);
+    expect(loadAuditConfig(base)).toMatchObject({
+      outbound: { allowedTargets: [] },
+      webhooks: {
+        secretKey: Buffer.alloc(32, 2),
+        retryBaseSeconds: 5,
+        maxAttempts: 16,
+        disableAfter: 20,
+        workerEnabled: true,
+      },
+    });
+  });
+
+  it('reads the webhook settings, refusing bad values naming them', () => {
+    expect(
+      loadAuditConfig({
+        ...base,
+        OUTBOUND_ALLOWED_TARGETS: '127.0.0.1:9000',
+        WEBHOOK_RETRY_BASE_SECONDS: '0.2',
+        WEBHOOK_MAX_ATTEMPTS: '3',
+        WEBHOOK_DISABLE_AFTER: '2',
+        WEBHOOKS_ENABLED: 'false',
+      }),
+    ).toMatchObject({
+      outbound: { allowedTargets: ['127.0.0.1:9000'] },
+      webhooks: { retryBaseSeconds: 0.2, maxAttempts: 3, disableAfter: 2, workerEnabled: false },
+    });
+    expect(() =>
+      loadAuditConfig({ ...base, WEBHOOK_RETRY_BASE_SECONDS: '0', WEBHOOK_MAX_ATTEMPTS: '101' }),
+    ).toThrow(
+      /WEBHOOK_RETRY_BASE_SECONDS: must be a positive number of seconds; WEBHOOK_MAX_ATTEMPTS: must be at most 100/,
     );
   });
 

@@ -50,6 +50,7 @@ describe('AuditService.AppendEvents over gRPC', () => {
         AUDIT_GRPC_PORT: String(port),
         AUDIT_METRICS_PORT: String(await freePort()),
         AUDIT_HMAC_KEY: Buffer.alloc(32, 3).toString('base64'),
+        WEBHOOK_SECRET_KEY: Buffer.alloc(32, 13).toString('base64'),
         LOG_LEVEL: 'silent',
       }),
       store,

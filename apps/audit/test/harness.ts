@@ -46,6 +46,7 @@ export async function startHarness(env: Env = {}, existing?: TestDatabase): Prom
     AUDIT_GRPC_PORT: String(port),
     AUDIT_METRICS_PORT: String(metricsPort),
     AUDIT_HMAC_KEY: HMAC_KEY,
+    WEBHOOK_SECRET_KEY: Buffer.alloc(32, 13).toString('base64'),
     LOG_LEVEL: 'silent',
     ...env,
     ...extra,

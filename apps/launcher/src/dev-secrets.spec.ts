@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { withDevDefaults } from './dev-secrets';
 
-const GENERATED = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'AUDIT_HMAC_KEY'];
+const GENERATED = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'AUDIT_HMAC_KEY', 'WEBHOOK_SECRET_KEY'];
 
 describe(withDevDefaults.name, () => {
   let dataDir: string;
@@ -17,7 +17,7 @@ describe(withDevDefaults.name, () => {
   it('generates 32-byte secrets once, keeps them in secrets.json (0600) and reuses them on the next start', () => {
     const first = withDevDefaults({ PORT: '3000' }, dataDir);
     for (const name of GENERATED) expect(Buffer.from(first[name] ?? '', 'base64')).toHaveLength(32);
-    expect(new Set(GENERATED.map((name) => first[name])).size).toBe(3);
+    expect(new Set(GENERATED.map((name) => first[name])).size).toBe(GENERATED.length);
     expect(first.ISSUER_URL).toBe('http://localhost:3000');
     expect(fs.statSync(secretsFile()).mode & 0o777).toBe(0o600);
     expect(JSON.parse(fs.readFileSync(secretsFile(), 'utf8'))).toEqual(
@@ -35,6 +35,7 @@ describe(withDevDefaults.name, () => {
     expect(Object.keys(JSON.parse(fs.readFileSync(secretsFile(), 'utf8'))).sort()).toEqual([
       'AUDIT_HMAC_KEY',
       'KEY_ENCRYPTION_KEY',
+      'WEBHOOK_SECRET_KEY',
     ]);
   });
 

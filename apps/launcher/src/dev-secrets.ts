@@ -4,12 +4,12 @@ import * as path from 'node:path';
 import type { Env } from '@agentidp/shared/config';
 
 /** Server-side secrets a stack cannot run without; production must set them explicitly. */
-const GENERATED = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'AUDIT_HMAC_KEY'] as const;
+const GENERATED = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'AUDIT_HMAC_KEY', 'WEBHOOK_SECRET_KEY'] as const;
 
 /**
- * Fills in what `pnpm start` needs on a fresh machine: random SECRET_PEPPER, KEY_ENCRYPTION_KEY
- * and AUDIT_HMAC_KEY kept in `<DATA_DIR>/secrets.json` (mode 0600) so credentials, signing keys
- * and audit hash chains stay valid across restarts, and an ISSUER_URL matching the gateway's
+ * Fills in what `pnpm start` needs on a fresh machine: random SECRET_PEPPER, KEY_ENCRYPTION_KEY,
+ * AUDIT_HMAC_KEY and WEBHOOK_SECRET_KEY kept in `<DATA_DIR>/secrets.json` (mode 0600) so
+ * credentials, signing keys, audit hash chains and webhook secrets stay valid across restarts, and an ISSUER_URL matching the gateway's
  * port. Never in production: there a missing secret must stop the service (its config names the
  * variable).
  */

@@ -26,7 +26,7 @@ const LONG_RUNNING = [...DATABASES, ...GRPC_SERVICES, 'gateway'] as const;
 /** .env.example with its required secrets filled in, as an operator's .env would be. */
 const example = envExample();
 const devEnv = new Map(example);
-for (const name of ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'AUDIT_HMAC_KEY'])
+for (const name of ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'AUDIT_HMAC_KEY', 'WEBHOOK_SECRET_KEY'])
   devEnv.set(name, Buffer.alloc(32, 1).toString('base64'));
 devEnv.set('GRAFANA_ADMIN_PASSWORD', 'a-dev-password');
 
@@ -203,7 +203,13 @@ describe('compose.yaml', () => {
 
   it('the server secrets are required: compose refuses to start without them', () => {
     const required = requiredVariables('compose.yaml');
-    expect(required).toEqual(['AUDIT_HMAC_KEY', 'KEY_ENCRYPTION_KEY', 'POSTGRES_PASSWORD', 'SECRET_PEPPER']);
+    expect(required).toEqual([
+      'AUDIT_HMAC_KEY',
+      'KEY_ENCRYPTION_KEY',
+      'POSTGRES_PASSWORD',
+      'SECRET_PEPPER',
+      'WEBHOOK_SECRET_KEY',
+    ]);
     // .env.example as shipped leaves the keys empty: an unedited copy cannot start.
     expect(() => loadCompose('compose.yaml', example)).toThrow(/SECRET_PEPPER/);
   });

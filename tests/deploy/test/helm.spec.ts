@@ -290,7 +290,7 @@ describe('rendered chart', () => {
     expect(secretEnv('gateway')).toEqual(['REDIS_URL', 'PLATFORM_ADMIN_TOKEN?']);
     expect(secretEnv('registry')).toEqual(['DATABASE_URL', 'REDIS_URL', 'SECRET_PEPPER']);
     expect(secretEnv('auth')).toEqual(['DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_KEY']);
-    expect(secretEnv('audit')).toEqual(['DATABASE_URL', 'REDIS_URL', 'AUDIT_HMAC_KEY']);
+    expect(secretEnv('audit')).toEqual(['DATABASE_URL', 'REDIS_URL', 'AUDIT_HMAC_KEY', 'WEBHOOK_SECRET_KEY']);
     expect(secretEnv('billing')).toEqual([
       'DATABASE_URL',
       'REDIS_URL',

@@ -62,7 +62,13 @@ const datasources = readYaml<{ datasources: { uid: string; url: string }[] }>(
   'deploy/monitoring/grafana/provisioning/datasources/prometheus.yml',
 );
 const devEnv = new Map(envExample());
-for (const name of ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'AUDIT_HMAC_KEY', 'GRAFANA_ADMIN_PASSWORD'])
+for (const name of [
+  'SECRET_PEPPER',
+  'KEY_ENCRYPTION_KEY',
+  'AUDIT_HMAC_KEY',
+  'WEBHOOK_SECRET_KEY',
+  'GRAFANA_ADMIN_PASSWORD',
+])
   devEnv.set(name, 'x');
 const compose = loadCompose('compose.yaml', devEnv);
 

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   const config = loadAuditConfig({
     DATABASE_URL: databaseUrl,
     AUDIT_HMAC_KEY: Buffer.alloc(32, 42).toString('base64'),
+    WEBHOOK_SECRET_KEY: Buffer.alloc(32, 43).toString('base64'),
   });
   const hasher = new ChainHasher(config);
 

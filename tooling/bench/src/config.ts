@@ -1,4 +1,5 @@
 import type { LoadOptions } from './load.js';
+import { DEFAULT_WEBHOOK_EVENTS } from './webhooks.js';
 
 export interface BenchConfig extends LoadOptions {
   databaseUrl: string;
@@ -7,6 +8,10 @@ export interface BenchConfig extends LoadOptions {
   profileDir?: string;
   /** BENCH_SCALE=<agents>: run the scale check (scale.ts) instead of the main scenarios. */
   scale?: ScaleSettings;
+  /** Events of the webhook delivery measurement (BENCH_WEBHOOK_EVENTS, default 5,000). */
+  webhookEvents: number;
+  /** BENCH_ONLY=webhooks: only the webhook delivery measurement (its own section of the report). */
+  webhooksOnly: boolean;
 }
 
 export interface ScaleSettings {
@@ -41,6 +46,8 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
     connections: num('BENCH_CONNECTIONS', 50),
     profileDir: env.BENCH_PROFILE,
     scale,
+    webhookEvents: Math.max(1, Math.floor(num('BENCH_WEBHOOK_EVENTS', DEFAULT_WEBHOOK_EVENTS))),
+    webhooksOnly: env.BENCH_ONLY === 'webhooks',
   };
 }
 

@@ -7,7 +7,8 @@
  * Settings: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/agentidp_bench, dropped
  * and recreated), BENCH_REDIS_URL (default redis://127.0.0.1:6379/9), BENCH_DURATION (s, default
  * 15), BENCH_WARMUP (s, default 5), BENCH_CONNECTIONS (default 50), BENCH_PROFILE (a directory:
- * every stack process writes a V8 CPU profile there on exit).
+ * every stack process writes a V8 CPU profile there on exit), BENCH_WEBHOOK_EVENTS (events of the
+ * webhook delivery measurement, default 5,000), BENCH_ONLY=webhooks (only that measurement).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,9 +21,10 @@ import { measure, type LoadOptions, type LoadResult, type Scenario } from './loa
 import { PEER_CLIENT } from './peer-config.js';
 import { runScale } from './scale.js';
 import { REPO_ROOT, spawnNode, stopAll, type Spawned } from '@agentidp/launcher/testing';
-import { freePort, waitFor } from '@agentidp/shared/testing';
+import { freePort, startWebhookReceiver, waitFor, type WebhookReceiver } from '@agentidp/shared/testing';
 import { createFixture } from './setup.js';
 import { startBenchStack } from './stack.js';
+import { measureDeliveries, type DeliveryResult } from './webhooks.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -84,23 +86,43 @@ function cpuTable(results: LoadResult[]): string {
   return lines.join('\n');
 }
 
-async function writeReport(markdownTable: string, options: LoadOptions): Promise<void> {
-  const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
-  const section = [
-    '<!-- bench:start -->',
-    `Run ${new Date().toISOString()} on ${machine}.`,
-    `Command: \`pnpm bench\` (${options.connections} connections, ${options.warmupSeconds} s warm-up, ${options.durationSeconds} s measured; the load generator shares the machine).`,
-    '',
-    markdownTable,
-    '<!-- bench:end -->',
+function deliveryTable(result: DeliveryResult): string {
+  const names = PROCESS_ORDER.filter((name) => (result.cpuMsPerDeliveryByProcess[name] ?? 0) > 0);
+  return [
+    `| Webhook deliveries (${result.events} events → local receiver) | deliveries/s | seconds | CPU ms/delivery | ${names.join(' | ')} |`,
+    `| --- | ---: | ---: | ---: | ${names.map(() => '---:').join(' | ')} |`,
+    `| append → delivered, signed, recorded | ${Math.round(result.deliveriesPerSecond)} | ${result.seconds.toFixed(1)} | ${result.cpuMsPerDelivery.toFixed(2)} | ${names
+      .map((name) => (result.cpuMsPerDeliveryByProcess[name] ?? 0).toFixed(2))
+      .join(' | ')} |`,
   ].join('\n');
+}
+
+const machine = () =>
+  `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+
+async function writeReport(markdownTable: string, options: LoadOptions): Promise<void> {
+  await writeSection(
+    'bench',
+    [
+      `Run ${new Date().toISOString()} on ${machine()}.`,
+      `Command: \`pnpm bench\` (${options.connections} connections, ${options.warmupSeconds} s warm-up, ${options.durationSeconds} s measured; the load generator shares the machine).`,
+      '',
+      markdownTable,
+    ].join('\n'),
+  );
+}
+
+/** Replaces the text between `<!-- <marker>:start -->` and `<!-- <marker>:end -->` of docs/benchmarks.md. */
+async function writeSection(marker: string, body: string): Promise<void> {
+  const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
+  const section = [`<!-- ${marker}:start -->`, body, `<!-- ${marker}:end -->`].join('\n');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const current = fs.existsSync(file)
     ? fs.readFileSync(file, 'utf8')
     : '# Benchmarks\n\n<!-- bench:start -->\n<!-- bench:end -->\n';
-  const next = current.includes('<!-- bench:start -->')
-    ? current.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, section)
+  const pattern = new RegExp(`<!-- ${marker}:start -->[\\s\\S]*<!-- ${marker}:end -->`);
+  const next = pattern.test(current)
+    ? current.replace(pattern, () => section)
     : `${current.trimEnd()}\n\n${section}\n`;
   // Formatted as `pnpm test`'s prettier check expects, so a bench run never breaks CI.
   const style = (await prettier.resolveConfig(file)) ?? {};
@@ -118,12 +140,57 @@ async function main(): Promise<void> {
     await stopAll(procs);
   };
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  let receiver: WebhookReceiver | undefined;
   try {
-    const stack = await startBenchStack(options);
+    // The webhook receiver of the delivery measurement, on loopback: the one target exempt from
+    // the outbound rules.
+    receiver = await startWebhookReceiver();
+    const stack = await startBenchStack({
+      ...options,
+      extraEnv: { OUTBOUND_ALLOWED_TARGETS: receiver.target },
+    });
     closeStack = stack.close;
     const fixture = await createFixture(stack.base);
     // Free-tier quotas (1,000 calls and tokens a day) would end a load test in a second.
     await grantEnterprise(stack.billingTarget, fixture.orgId, stack.operatorTls);
+    const stackMeter = new CpuMeter(async () => [
+      ...[...stack.processes].flatMap(([name, p]) =>
+        p.child.pid === undefined ? [] : [{ name, pid: p.child.pid }],
+      ),
+      ...(await postgresBackends(stack.databaseUrl)),
+      ...redisServer(options.redisUrl),
+    ]);
+    const deliveries = async () => {
+      process.stdout.write(`bench: webhook deliveries (${options.webhookEvents} events) …\n`);
+      // Other work on the machine changes the figure more than anything measured: say how busy it was.
+      const load = os.loadavg()[0]?.toFixed(1) ?? '?';
+      const result = await measureDeliveries({
+        base: stack.base,
+        adminToken: fixture.adminToken,
+        orgId: fixture.orgId,
+        auditTarget: stack.auditTarget,
+        tls: stack.operatorTls,
+        receiver: receiver!,
+        meter: stackMeter,
+        events: options.webhookEvents,
+      });
+      const markdown = deliveryTable(result);
+      process.stdout.write(`\n${markdown}\n\n`);
+      await writeSection(
+        'bench-webhooks',
+        [
+          `Run ${new Date().toISOString()} on ${machine()}, load average ${load} at the start.`,
+          `Command: \`pnpm bench\` (or \`BENCH_ONLY=webhooks pnpm bench\`; ${options.webhookEvents} events to one webhook, at most 4 in flight to it; the receiver and the stack share the machine).`,
+          '',
+          markdown,
+        ].join('\n'),
+      );
+    };
+    if (options.webhooksOnly) {
+      await deliveries();
+      process.stdout.write('bench: written to docs/benchmarks.md\n');
+      return;
+    }
     const tokenForm = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: fixture.clientId,
@@ -163,13 +230,6 @@ async function main(): Promise<void> {
         }).toString(),
       });
     }
-    const stackMeter = new CpuMeter(async () => [
-      ...[...stack.processes].flatMap(([name, p]) =>
-        p.child.pid === undefined ? [] : [{ name, pid: p.child.pid }],
-      ),
-      ...(await postgresBackends(stack.databaseUrl)),
-      ...redisServer(options.redisUrl),
-    ]);
     const results: LoadResult[] = [];
     for (const scenario of scenarios) {
       process.stdout.write(`bench: ${scenario.name} …\n`);
@@ -201,9 +261,11 @@ async function main(): Promise<void> {
     const markdown = `${table(all, peerResult)}\n\n${cpuTable(all)}`;
     process.stdout.write(`\n${markdown}\n\n`);
     await writeReport(markdown, options);
+    await deliveries();
     process.stdout.write('bench: written to docs/benchmarks.md\n');
   } finally {
     await stop();
+    await receiver?.close();
   }
 }
 

@@ -14,6 +14,8 @@ export interface BenchStack {
   databaseUrl: string;
   /** Where billing's gRPC listens (operator RPCs such as SetTierOverride). */
   billingTarget: string;
+  /** Where audit's gRPC listens (the delivery scenario appends events there, as relays do). */
+  auditTarget: string;
   /** The gateway's internal gRPC certificate, which an operator's call to a service presents. */
   operatorTls: GrpcTlsMaterial;
   close(): Promise<void>;
@@ -54,6 +56,8 @@ export async function startBenchStack(options: {
   databaseUrl: string;
   redisUrl: string;
   profileDir?: string;
+  /** Added to every process's environment (e.g. OUTBOUND_ALLOWED_TARGETS for the local receiver). */
+  extraEnv?: Record<string, string>;
 }): Promise<BenchStack> {
   await freshDatabase(options.databaseUrl);
   const gatewayPort = await freePort();
@@ -74,9 +78,11 @@ export async function startBenchStack(options: {
     SECRET_PEPPER: randomBytes(32).toString('base64'),
     KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     AUDIT_HMAC_KEY: randomBytes(32).toString('base64'),
+    WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
     SIGNUP_RATE_LIMIT_PER_HOUR: '1000',
     RATE_LIMIT_MAX_REQUESTS: '1000000000',
     RATE_LIMIT_WINDOW_MS: '60000',
+    ...options.extraEnv,
   };
   // CPU profiles of the services and the gateway (written when they exit), for finding costs.
   const nodeArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
@@ -94,6 +100,7 @@ export async function startBenchStack(options: {
     processes: stack.processes,
     databaseUrl: options.databaseUrl,
     billingTarget: `127.0.0.1:${env.BILLING_GRPC_PORT ?? ''}`,
+    auditTarget: `127.0.0.1:${env.AUDIT_GRPC_PORT ?? ''}`,
     operatorTls,
     close: stack.stop,
   };

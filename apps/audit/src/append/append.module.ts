@@ -24,5 +24,6 @@ import { createKafkaPublisher, EVENT_PUBLISHER, NO_PUBLISHER } from './event-pub
         config.kafka ? createKafkaPublisher(config.kafka, logger) : NO_PUBLISHER,
     },
   ],
+  exports: [AppendService],
 })
 export class AppendModule {}

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { POOL } from '@agentidp/nest-kit';
 import type { Pool, PoolClient } from '@agentidp/shared/db';
 import { GENESIS_HASH } from '../chain/canonical';
+import { eventPayload } from '../webhooks/payload';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../events/event-row';
 import type { ChainHead, StoredEvent } from '../events/events.types';
 
@@ -84,6 +85,32 @@ export class AppendRepository {
          FROM unnest($1::text[], $2::bigint[], $3::text[]) AS v(organization_id, last_seq, last_hash)
         WHERE h.organization_id = v.organization_id`,
       [heads.map((h) => h.organizationId), heads.map((h) => String(h.lastSeq)), heads.map((h) => h.lastHash)],
+    );
+  }
+
+  /**
+   * One pending delivery per (active webhook of the event's organization whose filter matches,
+   * new event): the filter lists the exact action, its kind (`agent.*` for `agent.created`) or `*`.
+   * The body is fixed here, so every attempt sends (and signs) the same bytes.
+   */
+  async queueDeliveries(tx: PoolClient, events: readonly StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await tx.query(
+      `INSERT INTO audit.webhook_deliveries
+              (delivery_id, webhook_id, organization_id, event_id, event_type, payload, next_attempt_at)
+       SELECT gen_random_uuid(), w.webhook_id, e.organization_id, e.event_id, e.action, e.payload, now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS e(event_id, action, organization_id, payload)
+         JOIN audit.webhooks w
+           ON w.organization_id = e.organization_id AND w.active
+          AND (e.action = ANY (w.events) OR '*' = ANY (w.events)
+               OR split_part(e.action, '.', 1) || '.*' = ANY (w.events))
+       ON CONFLICT (webhook_id, event_id) DO NOTHING`,
+      [
+        events.map((e) => e.eventId),
+        events.map((e) => e.action),
+        events.map((e) => e.organizationId),
+        events.map(eventPayload),
+      ],
     );
   }
 

@@ -59,6 +59,9 @@ function setup(
     advanceHeads: jest.fn(async (_tx: unknown, _heads: ChainHead[]) => {
       steps.push('advanceHeads');
     }),
+    queueDeliveries: jest.fn(async (_tx: unknown, events: StoredEvent[]) => {
+      steps.push(`queueDeliveries:${events.length}`);
+    }),
     findByIds: jest.fn(async (ids: string[]) =>
       ids.map((id) => ({
         ...record(id),
@@ -117,10 +120,18 @@ describe(AppendService.name, () => {
     ]);
   });
 
-  it('locks heads, stores, moves heads and counts analytics in one transaction', async () => {
+  it('locks heads, stores, moves heads, counts analytics and queues webhook deliveries in one transaction', async () => {
     const { sut, steps } = setup();
     await sut.append([record(a)]);
-    expect(steps).toEqual(['BEGIN', 'lockHeads', 'insert:1', 'advanceHeads', 'analytics', 'COMMIT']);
+    expect(steps).toEqual([
+      'BEGIN',
+      'lockHeads',
+      'insert:1',
+      'advanceHeads',
+      'analytics',
+      'queueDeliveries:1',
+      'COMMIT',
+    ]);
   });
 
   it('produces to Kafka only after the commit, with repeated events as stored', async () => {

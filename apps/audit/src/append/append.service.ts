@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { LOGGER, POOL } from '@agentidp/nest-kit';
-import { withTransaction, type Pool } from '@agentidp/shared/db';
+import { withTransaction, type Pool, type PoolClient } from '@agentidp/shared/db';
 import { DomainError, type FieldError } from '@agentidp/shared/errors';
 import { isActionName, isUuid } from '@agentidp/shared/identity';
 import type { Logger } from '@agentidp/shared/runtime';
@@ -64,26 +64,61 @@ export class AppendService implements OnModuleInit, OnModuleDestroy {
   async append(events: readonly AuditEventRecord[]): Promise<AppendResult> {
     validate(events);
     const batch = dedupe(events);
-    const stored = await withTransaction(this.pool, async (tx) => {
-      const heads = await this.repository.lockHeads(
-        tx,
-        batch.map((e) => e.organizationId),
-      );
-      // With the heads locked, no other append can be storing these same events right now.
-      const known = await this.repository.existingIds(
-        tx,
-        batch.map((e) => e.eventId),
-      );
-      const fresh = batch.filter((e) => !known.has(e.eventId.toLowerCase()));
-      const linked = this.chain.link(fresh, heads, new Date());
-      await this.repository.insert(tx, linked);
-      await this.repository.advanceHeads(tx, movedHeads(linked, heads));
-      await this.analytics.record(tx, linked);
-      return linked;
-    });
+    const stored = await withTransaction(this.pool, (tx) => this.appendWithin(tx, batch));
     this.metrics.eventsAppended.inc(stored.length);
     if (this.publisher.enabled) await this.produce(batch, stored);
     return { appended: stored.length, duplicates: events.length - stored.length };
+  }
+
+  /**
+   * The append itself, on the caller's transaction: lock the organizations' chain heads → drop
+   * events already stored → link → store, move the heads, count for analytics, and queue a
+   * delivery for every active webhook that subscribes to each new event. The deliveries commit
+   * with the events or not at all: an event is never stored without them.
+   *
+   * Audit's own events (webhook.created, …) are appended this way on the transaction of their
+   * change; the caller then calls {@link afterCommit}.
+   */
+  async appendWithin(tx: PoolClient, batch: readonly AuditEventRecord[]): Promise<StoredEvent[]> {
+    const heads = await this.repository.lockHeads(
+      tx,
+      batch.map((e) => e.organizationId),
+    );
+    // With the heads locked, no other append can be storing these same events right now.
+    const known = await this.repository.existingIds(
+      tx,
+      batch.map((e) => e.eventId),
+    );
+    const fresh = batch.filter((e) => !known.has(e.eventId.toLowerCase()));
+    const linked = this.chain.link(fresh, heads, new Date());
+    await this.repository.insert(tx, linked);
+    await this.repository.advanceHeads(tx, movedHeads(linked, heads));
+    await this.analytics.record(tx, linked);
+    await this.repository.queueDeliveries(tx, linked);
+    return linked;
+  }
+
+  /**
+   * Locks these organizations' chain heads on the caller's transaction (creating missing ones).
+   * A change of audit's own takes this lock before anything else, in the order every append
+   * takes it, so it never waits on an append that waits on it.
+   */
+  async lockChains(tx: PoolClient, organizationIds: readonly string[]): Promise<void> {
+    await this.repository.lockHeads(tx, organizationIds);
+  }
+
+  /**
+   * After an {@link appendWithin} transaction of audit's own committed: count the events and
+   * produce them to the stream. There is no relay to send them again, so a failed produce is
+   * logged, not raised (the change itself is done and recorded in the log).
+   */
+  async afterCommit(stored: readonly StoredEvent[]): Promise<void> {
+    this.metrics.eventsAppended.inc(stored.length);
+    if (!this.publisher.enabled || stored.length === 0) return;
+    await this.publisher.publish(stored).catch((error: unknown) => {
+      this.metrics.kafkaFailures.inc();
+      this.logger.warn({ err: error, events: stored.length }, 'producing audit events to Kafka failed');
+    });
   }
 
   /**

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG } from '@agentidp/nest-kit';
-import { Counter, createMetricsRegistry, Gauge, type Registry } from '@agentidp/shared/metrics';
+import { Counter, createMetricsRegistry, Gauge, Histogram, type Registry } from '@agentidp/shared/metrics';
 import type { Logger } from '@agentidp/shared/runtime';
 import type { AuditConfig } from '../config';
 
@@ -22,6 +22,11 @@ export class AuditMetrics implements OnModuleInit, OnModuleDestroy {
   readonly brokenChains: Gauge;
   readonly eventsAppended: Counter;
   readonly kafkaFailures: Counter;
+  /** Webhook delivery attempts by outcome: delivered | failed | dead_letter. */
+  readonly webhookDeliveries: Counter<'outcome'>;
+  readonly webhookDeadLetters: Counter<'event_type'>;
+  readonly webhookLatency: Histogram;
+  readonly webhookDue: Gauge;
   private server: Server | undefined;
   private readonly logger: Logger;
 
@@ -61,6 +66,29 @@ export class AuditMetrics implements OnModuleInit, OnModuleDestroy {
     this.kafkaFailures = new Counter({
       name: 'agentidp_audit_kafka_publish_failures_total',
       help: 'Batches whose production to Kafka failed (the relay sends them again)',
+      registers,
+    });
+    this.webhookDeliveries = new Counter({
+      name: 'agentidp_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome (delivered, failed: a retry is scheduled, dead_letter: no retry left)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.webhookDeadLetters = new Counter({
+      name: 'agentidp_webhook_dead_letters_total',
+      help: 'Webhook deliveries given up after their last attempt (or a 410 answer), by event type',
+      labelNames: ['event_type'],
+      registers,
+    });
+    this.webhookLatency = new Histogram({
+      name: 'agentidp_webhook_delivery_duration_seconds',
+      help: 'Time from sending a webhook delivery to its answer (or failure)',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.webhookDue = new Gauge({
+      name: 'agentidp_webhook_due_deliveries',
+      help: 'Webhook deliveries due now and not yet sent (the backlog of the delivery workers)',
       registers,
     });
   }

@@ -3,6 +3,7 @@ import { AUDIT_ROUTES } from './audit.routes';
 import { BILLING_ROUTES } from './billing.routes';
 import { COMPLIANCE_ROUTES } from './compliance.routes';
 import { IDENTITY_ROUTES } from './identity.routes';
+import { WEBHOOK_ROUTES } from './webhooks.routes';
 import type { RouteSpec } from './route-table';
 
 /** Every authenticated route of the JSON API (under /api/v1): what the gateway mounts and documents. */
@@ -12,6 +13,7 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...ANALYTICS_ROUTES,
   ...COMPLIANCE_ROUTES,
   ...BILLING_ROUTES,
+  ...WEBHOOK_ROUTES,
 ];
 
 /** Where the route tables are mounted. */

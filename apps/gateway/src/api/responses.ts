@@ -317,3 +317,73 @@ export const usageResponse = z
 export const webhookReceipt = z
   .strictObject({ received: z.literal(true), event_id: z.string(), duplicate: z.boolean() })
   .meta({ id: 'WebhookReceipt' });
+
+const EXAMPLE_WEBHOOK = '0190f5c2-ad61-7f94-a031-8e9d4f506172';
+
+export const webhookResponse = z
+  .strictObject({
+    webhook_id: id('The webhook'),
+    organization_id: id('The organization'),
+    name: z.string(),
+    url: z.string().meta({ description: 'Where events are POSTed' }),
+    events: z.array(z.string()).meta({ description: 'Event types, kinds (`agent.*`) or `*`' }),
+    active: z.boolean(),
+    failure_count: count.meta({ description: 'Consecutive dead letters' }),
+    created_at: nullableTime,
+    updated_at: nullableTime,
+  })
+  .meta({
+    id: 'Webhook',
+    examples: [
+      {
+        webhook_id: EXAMPLE_WEBHOOK,
+        organization_id: EXAMPLE_ORG,
+        name: 'CRM sync',
+        url: 'https://hooks.example.com/agentidp',
+        events: ['agent.*'],
+        active: true,
+        failure_count: 0,
+        created_at: EXAMPLE_TIME,
+        updated_at: EXAMPLE_TIME,
+      },
+    ],
+  });
+
+export const createdWebhookResponse = webhookResponse
+  .extend({
+    signing_secret: z
+      .string()
+      .meta({ description: '`whsec_` + base64 of 32 random bytes; shown only in this response' }),
+  })
+  .meta({ id: 'CreatedWebhook' });
+
+export const webhookListResponse = z
+  .strictObject({ data: z.array(webhookResponse) })
+  .meta({ id: 'WebhookList' });
+
+export const signingSecretResponse = z
+  .strictObject({
+    signing_secret: z.string().meta({ description: 'The new secret; the previous one signs too for 24 h' }),
+  })
+  .meta({ id: 'WebhookSigningSecret' });
+
+export const webhookDeliveryResponse = z
+  .strictObject({
+    delivery_id: id('The delivery'),
+    event_id: id('The event delivered (the `webhook-id` header)'),
+    event_type: z.string().meta({ examples: ['agent.created'] }),
+    status: z.enum(['pending', 'delivered', 'failed', 'dead_letter']),
+    attempts: count,
+    response_status: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    next_attempt_at: nullableTime,
+    delivered_at: nullableTime,
+    created_at: nullableTime,
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const webhookDeliveryPage = page(webhookDeliveryResponse).meta({ id: 'WebhookDeliveryPage' });
+
+export const queuedDeliveryResponse = z
+  .strictObject({ delivery_id: id('The delivery queued'), status: z.literal('pending') })
+  .meta({ id: 'QueuedWebhookDelivery' });

@@ -39,6 +39,7 @@ const TAGS: { name: Tag; description: string }[] = [
   { name: 'Analytics', description: 'Activity derived from the audit log' },
   { name: 'Compliance', description: 'Controls, the compliance report and agent cards' },
   { name: 'Tiers and billing', description: 'Tiers, usage, upgrades and Stripe' },
+  { name: 'Webhooks', description: 'Signed deliveries of the organization’s events to its endpoints' },
   { name: 'Operations', description: 'Liveness, readiness, metrics and this description' },
 ];
 

@@ -22,6 +22,7 @@ export type Tag =
   | 'Analytics'
   | 'Compliance'
   | 'Tiers and billing'
+  | 'Webhooks'
   | 'Operations';
 
 export type Auth =
@@ -73,6 +74,8 @@ function tagOf(path: string): Tag {
       return 'Analytics';
     case 'compliance':
       return 'Compliance';
+    case 'webhooks':
+      return 'Webhooks';
     default:
       return 'Tiers and billing';
   }

@@ -35,6 +35,7 @@ export async function stackEnv(): Promise<StackEnv> {
     SECRET_PEPPER: Buffer.alloc(32, 7).toString('base64'),
     KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
     AUDIT_HMAC_KEY: Buffer.alloc(32, 11).toString('base64'),
+    WEBHOOK_SECRET_KEY: Buffer.alloc(32, 13).toString('base64'),
     AUDIT_METRICS_PORT: String(await freePort()),
     // Every test signs up from 127.0.0.1, and a shared Redis keeps the hourly budget across runs.
     SIGNUP_RATE_LIMIT_PER_HOUR: '100000',

@@ -3,3 +3,4 @@ export * from './ports';
 export * from './stack';
 export * from './identity';
 export * from './tiers';
+export * from './outbound';

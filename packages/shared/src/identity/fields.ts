@@ -71,6 +71,52 @@ export function isActionName(value: string): boolean {
   return value.length <= MAX_ACTION_NAME_LENGTH && ACTION_NAME_PATTERN.test(value);
 }
 
+/**
+ * What a webhook subscribes to: an exact action (`agent.created`), every action of one kind
+ * (`agent.*`, which matches `agent.created` and `agent.suspended`), or everything (`*`).
+ */
+export function isWebhookEventFilter(value: string): boolean {
+  if (value === '*') return true;
+  if (value.endsWith('.*')) return /^[a-z][a-z0-9_]*$/.test(value.slice(0, -2));
+  return isActionName(value);
+}
+
+/** Most event filters one webhook may list. */
+export const MAX_WEBHOOK_EVENTS = 50;
+export const MAX_WEBHOOK_URL_LENGTH = 2048;
+
+/**
+ * Field rules of webhooks, for the gateway's schemas and audit's RPCs alike. The URL's outbound
+ * rules (https, no private address) need the deployment's OUTBOUND_ALLOWED_TARGETS and are
+ * checked by audit, which sends the deliveries.
+ */
+export const webhookFields = {
+  name: safeString()
+    .trim()
+    .min(1, { message: 'must be 1-255 characters' })
+    .max(255, { message: 'must be 1-255 characters' }),
+  url: safeString()
+    .max(MAX_WEBHOOK_URL_LENGTH, { message: `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters` })
+    .refine(
+      (value) => {
+        try {
+          return ['http:', 'https:'].includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be an https URL' },
+    ),
+  events: z
+    .array(
+      safeString().refine(isWebhookEventFilter, {
+        message: 'must be an event type like agent.created, a kind like agent.*, or *',
+      }),
+    )
+    .min(1, { message: `must list 1-${MAX_WEBHOOK_EVENTS} event types` })
+    .max(MAX_WEBHOOK_EVENTS, { message: `must list 1-${MAX_WEBHOOK_EVENTS} event types` }),
+};
+
 /** An id sent by a caller: a UUID, lower-cased so it compares equal to what Postgres returns. */
 export const canonicalUuid = uuid.transform((value) => value.toLowerCase());
 

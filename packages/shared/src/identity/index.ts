@@ -5,3 +5,4 @@ export * from './revocation-warmer';
 export * from './scopes';
 export * from './secrets';
 export * from './key-set';
+export * from './sealed';

@@ -6,3 +6,9 @@ export { captureLogs, type CapturedLogs, type LogDestination } from './logs';
 export { waitFor, type WaitForOptions } from './wait';
 export { hasRedisServer, startPrivateRedis, type PrivateRedis } from './redis-server';
 export { testChannel, testServerCredentials } from './grpc';
+export {
+  startWebhookReceiver,
+  verifyStandardWebhook,
+  type ReceivedWebhook,
+  type WebhookReceiver,
+} from './webhook-receiver';

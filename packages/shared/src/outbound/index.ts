@@ -1,0 +1,3 @@
+export * from './address';
+export * from './client';
+export * from './target';
