@@ -111,13 +111,16 @@ export function parseAgentId(agentId: string): string {
 
 const limitMessage = `must be an integer from 1 to ${MAX_PAGE_SIZE}`;
 
+/** A list's page size over gRPC: 0 (the field left out) is the default size. */
+export const pageLimit = z
+  .number()
+  .int({ message: limitMessage })
+  .min(0, { message: limitMessage })
+  .max(MAX_PAGE_SIZE, { message: limitMessage })
+  .transform((n) => (n === 0 ? DEFAULT_PAGE_SIZE : n));
+
 const listAgentsSchema = z.object({
-  limit: z
-    .number()
-    .int({ message: limitMessage })
-    .min(0, { message: limitMessage })
-    .max(MAX_PAGE_SIZE, { message: limitMessage })
-    .transform((n) => (n === 0 ? DEFAULT_PAGE_SIZE : n)),
+  limit: pageLimit,
   cursor: safeString().transform((value, ctx): AgentCursor | undefined => {
     if (value === '') return undefined;
     const cursor = decodeCursor(value);

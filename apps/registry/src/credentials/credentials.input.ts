@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseRequest } from '@agentidp/shared/errors';
 import { canonicalUuid, credentialFields } from '@agentidp/shared/identity';
 import { isTimeInRange, safeString, TIME_RANGE_MESSAGE } from '@agentidp/shared/schema';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../agents/agents.input';
+import { pageLimit } from '../agents/agents.input';
 import { decodeCursor } from '../agents/cursor';
 
 /** Request rules of the credential RPCs, keyed by the public API's field names. */
@@ -97,20 +97,13 @@ export interface CredentialListQuery {
   after?: CredentialCursor;
 }
 
-const limitMessage = `must be an integer from 1 to ${MAX_PAGE_SIZE}`;
-
 /**
  * An agent's credentials page like its agents: newest first, `limit` and an opaque cursor in the
  * same format as the agent list's (`created_at` and the row's id).
  */
 const listCredentialsSchema = z.object({
   agent_id: canonicalUuid,
-  limit: z
-    .number()
-    .int({ message: limitMessage })
-    .min(0, { message: limitMessage })
-    .max(MAX_PAGE_SIZE, { message: limitMessage })
-    .transform((n) => (n === 0 ? DEFAULT_PAGE_SIZE : n)),
+  limit: pageLimit,
   cursor: safeString().transform((value, ctx): CredentialCursor | undefined => {
     if (value === '') return undefined;
     const position = decodeCursor(value);
