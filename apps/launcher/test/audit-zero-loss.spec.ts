@@ -2,8 +2,8 @@ import { decodeJwt } from 'jose';
 import { createPool, type Pool } from '@agentidp/shared/db';
 import { waitFor } from '@agentidp/shared/testing';
 import { ApiClient, signUp, type Org } from './api-client';
-import { getJson, stackEnv, type StackEnv } from './helpers';
-import { killAll, spawnNode, type Spawned } from './process';
+import { stackEnv, type StackEnv } from './helpers';
+import { killAll, spawnNode, waitReady, type Spawned } from './process';
 
 /**
  * Zero loss, end to end, with every service as its own process on real Postgres and Redis:
@@ -78,13 +78,8 @@ describeWithRedis(
       expect(await migrate.exited(30_000)).toBe(0);
       for (const name of [...SERVICES, 'gateway'] as const) start(name);
       const base = `http://127.0.0.1:${setup.gatewayPort}`;
-      await waitFor(
-        async () => (await getJson(`${base}/ready`).catch(() => ({ status: 0 }))).status === 200,
-        {
-          timeoutMs: 60_000,
-          intervalMs: 250,
-        },
-      );
+      // Generous: five processes boot at once, often beside another package's tests.
+      await waitReady(base, 120_000, all);
 
       const api = new ApiClient(base);
       const orgs: Org[] = [];

@@ -2,30 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Env } from '@agentidp/shared/config';
-import { isPortClosed, waitFor } from '@agentidp/shared/testing';
+import { isPortClosed } from '@agentidp/shared/testing';
 import { getJson, stackEnv, type StackEnv } from './helpers';
-import { killAll, spawnNode, type Spawned } from './process';
+import { killAll, spawnNode, waitReady, type Spawned } from './process';
 
 const SERVICES = ['audit', 'registry', 'auth', 'billing'] as const;
-
-/** Waits for /ready; on a timeout the error carries the processes' own output (why it never got there). */
-async function waitReady(base: string, timeoutMs: number, procs: Spawned[]): Promise<void> {
-  await waitFor(
-    async () => {
-      try {
-        return (await getJson(`${base}/ready`)).status === 200;
-      } catch {
-        return false;
-      }
-    },
-    { timeoutMs, intervalMs: 250 },
-  ).catch((error: unknown) => {
-    const output = procs.map(
-      (p) => `--- exit code ${String(p.child.exitCode)}\n${`${p.stdout()}${p.stderr()}`.slice(-3_000)}`,
-    );
-    throw new Error(`${String(error)}\n${output.join('\n')}`, { cause: error });
-  });
-}
 
 /** The built entry points as real processes: what `pnpm start`, compose and Helm run. */
 describe('entry points as processes', () => {
