@@ -1,3 +1,4 @@
+import { eventJson } from '../events/event-json';
 import type { StoredEvent } from '../events/events.types';
 
 /**
@@ -6,21 +7,17 @@ import type { StoredEvent } from '../events/events.types';
  * event as the audit API shows it, without its chain fields.
  */
 export function eventPayload(event: StoredEvent): string {
-  return JSON.stringify({
-    id: event.eventId,
-    type: event.action,
-    timestamp: event.occurredAt.toISOString(),
-    organization_id: event.organizationId,
-    data: {
-      outcome: event.outcome,
-      agent_id: event.agentId || null,
-      actor: { client_id: event.actorClientId || null, agent_id: event.actorAgentId || null },
-      details: event.details,
-      request_id: event.requestId || null,
-      source: event.source,
-      sequence: event.sequence,
-    },
-  });
+  const {
+    event_id: id,
+    action: type,
+    timestamp,
+    organization_id,
+    hash: _hash,
+    previous_hash: _previousHash,
+    recorded_at: _recordedAt,
+    ...data
+  } = eventJson(event);
+  return JSON.stringify({ id, type, timestamp, organization_id, data });
 }
 
 /** The body of a `webhook.test` delivery (an id of its own: the event is not in the log). */
