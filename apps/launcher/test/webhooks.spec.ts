@@ -63,8 +63,27 @@ describe('webhooks through the gateway', () => {
     return reply.body.data as DeliveryJson[];
   }
 
+  /**
+   * Waits until every agent of `org` so far has its agent.created in the audit log: events reach
+   * audit through the outbox relay, so one still on its way (the signup's admin agent, an earlier
+   * test's agent) would match a webhook created now and be delivered to it too.
+   */
+  async function auditCaughtUp(org: Org): Promise<void> {
+    await waitFor(
+      async () => {
+        const agents = await api.request('GET', '/api/v1/agents?limit=100', { token: org.adminToken });
+        const logged = await api.request('GET', '/api/v1/audit?action=agent.created&limit=100', {
+          token: org.adminToken,
+        });
+        return (logged.body.data as unknown[]).length === (agents.body.data as unknown[]).length;
+      },
+      { timeoutMs: 15_000 },
+    );
+  }
+
   it('delivers agent.created to a loopback receiver, signed so that an independent implementation verifies it', async () => {
     const path = `/agents-${randomUUID()}`;
+    await auditCaughtUp(orgA);
     const created = await createWebhook(orgA, {
       name: 'agents',
       url: receiver.url(path),
@@ -106,6 +125,7 @@ describe('webhooks through the gateway', () => {
   it('500, 500, then 200: one delivery, three attempts, delivered', async () => {
     const path = `/flaky-${randomUUID()}`;
     receiver.script(path, [500, 500, 200]);
+    await auditCaughtUp(orgA);
     const created = await createWebhook(orgA, {
       name: 'flaky',
       url: receiver.url(path),
