@@ -82,6 +82,20 @@ describeWithRedis(
       await waitReady(base, 120_000, all);
 
       const api = new ApiClient(base);
+      // /ready is the gateway's view of each service; auth's own channel to the registry may still
+      // be in reconnect backoff from a first attempt made before the registry listened. The first
+      // token then gets 503, so wait until one is issued before the measured part starts.
+      await waitFor(
+        async () => {
+          try {
+            await signUp(api, 'Warm-up');
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
       const orgs: Org[] = [];
       for (let i = 0; i < ORGS; i++) orgs.push(await signUp(api, `Zero${i}`));
       // jti of every successful token response, per organization (the signup's admin token included).
